@@ -1,0 +1,1 @@
+"""The command-line interface: a click group whose commands call the core."""

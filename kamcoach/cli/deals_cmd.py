@@ -1,0 +1,142 @@
+"""``kamcoach deals``: list deals and show one in detail."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.panel import Panel
+from rich.table import Table
+
+from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.domain.stages import STAGES
+from kamcoach.storage import repo
+
+
+@click.group()
+def deals() -> None:
+    """Deals (opportunities): list, inspect, analyse.
+
+    \b
+    Example:
+      kamcoach deals list --owner "Camille Martin" --stage proposal
+    """
+
+
+@deals.command("list")
+@click.option("--owner", help="Only this rep's deals.")
+@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@click.option("--open", "open_only", is_flag=True, help="Hide closed won/lost deals.")
+@format_option()
+@pass_ctx
+def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: str) -> None:
+    """List deals with stage, amount, close date, owner and latest score.
+
+    \b
+    Example:
+      kamcoach deals list --open --format jsonl
+    """
+    rows = repo.list_deals(obj.db, owner=owner, stage=stage, include_closed=not open_only)
+    render_rows(
+        rows,
+        fmt,
+        columns=[
+            "id",
+            "name",
+            "account",
+            "stage",
+            "amount",
+            "currency",
+            "close_date",
+            "owner",
+            "type",
+            "score",
+        ],
+        title="Deals",
+    )
+
+
+@deals.command("show")
+@click.argument("deal")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def show(obj: Ctx, deal: str, fmt: str) -> None:
+    """Show one deal (by id or exact name): contacts, history, notes and latest review.
+
+    \b
+    Example:
+      kamcoach deals show 7
+    """
+    db = obj.db
+    row = repo.get_deal(db, deal)
+    contacts = repo.deal_contacts(db, row["id"])
+    history = repo.deal_history(db, row["id"])
+    notes = repo.deal_notes(db, row["id"])
+    review = repo.latest_review(db, row["id"])
+    if fmt == "json":
+        payload = {
+            "deal": row,
+            "contacts": contacts,
+            "history": history,
+            "notes": notes,
+            "latest_review": None
+            if review is None
+            else {
+                "author_kind": review.author_kind,
+                "created_at": review.created_at.isoformat(),
+                "overall": review.overall,
+                "scores": {
+                    c: {"score": s.score, "status": s.status} for c, s in review.scores.items()
+                },
+            },
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        return
+    out = console()
+    out.print(
+        Panel(
+            f"{row['account']} · {row['stage']} · {row['amount']:,.0f} {row['currency']} · "
+            f"close {row['close_date'] or '?'} · {row['owner']} · {row['type']} · playbook {row['playbook']}"
+            + (
+                f"\npaused until {row['paused_until']}: {row['pause_reason']}"
+                if row["pause_reason"]
+                else ""
+            ),
+            title=f"#{row['id']} {row['name']}",
+        )
+    )
+    if contacts:
+        table = Table(title="Contacts", header_style="bold")
+        for col in ("name", "title", "role", "engaged"):
+            table.add_column(col)
+        for c in contacts:
+            name = c["name"] + (" (left)" if c["left_company"] else "")
+            table.add_row(name, c["title"] or "", c["role"], "yes" if c["engaged"] else "no")
+        out.print(table)
+    if history:
+        table = Table(title="History", header_style="bold")
+        for col in ("when", "field", "from", "to"):
+            table.add_column(col)
+        for h in history:
+            table.add_row(
+                h["changed_at"][:10], h["field"], h["old_value"] or "", h["new_value"] or ""
+            )
+        out.print(table)
+    if review is not None:
+        table = Table(
+            title=f"Latest review ({review.author_kind}, {review.created_at:%Y-%m-%d}): {review.overall:.0f}/100",
+            header_style="bold",
+        )
+        for col in ("criterion", "score", "status"):
+            table.add_column(col)
+        for cid, s in review.scores.items():
+            table.add_row(cid, str(s.score), s.status)
+        out.print(table)
+    out.print(f"\n[bold]Notes[/bold] ({len(notes)}, newest first)")
+    for n in notes:
+        out.print(f"[dim]{n['created_at'][:10]} {n['author'] or ''}[/dim]")
+        out.print(n["text"], markup=False)
+        out.print()

@@ -1,0 +1,92 @@
+"""``kamcoach``: the command-line entry point.
+
+A bare ``kamcoach`` opens the terminal app; subcommands serve scripts and
+quick looks. User mistakes (bad files, unknown ids, broken playbooks) end as
+one ``error:`` line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kamcoach import __version__
+from kamcoach.cli.context import Ctx
+from kamcoach.errors import KamcoachError
+
+
+class KamcoachGroup(click.Group):
+    """A click group that turns user errors into one clear line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KamcoachError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            sys.exit(exc.exit_code)
+        except sqlite3.OperationalError as exc:
+            click.secho(f"error: database problem: {exc}", err=True, fg="red")
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+        finally:
+            obj = ctx.find_object(Ctx)
+            if obj is not None:
+                obj.close()
+
+
+@click.group(cls=KamcoachGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KAMCOACH_DB",
+    help="SQLite file to use (default: kamcoach.db in your data folder; env KAMCOACH_DB).",
+)
+@click.version_option(__version__, prog_name="kamcoach")
+@click.pass_context
+def main(ctx: click.Context, db_path: Path | None) -> None:
+    """kamcoach: qualify deals, review the pipeline and prepare calls.
+
+    Scores opportunities against MEDDIC, MEDDPICC or BANT from French and
+    English call notes, flags weak pipeline for managers and builds
+    Natural Selling pre-call checklists for reps. Run without a command to
+    open the terminal app.
+
+    \b
+    Example:
+      kamcoach demo              # load the demo pipeline and review it
+      kamcoach deals show 12     # one deal, its contacts, notes and reviews
+    """
+    ctx.obj = Ctx(db_path=db_path)
+    if ctx.invoked_subcommand is None:
+        tui = main.get_command(ctx, "tui")
+        if tui is None:
+            click.echo(ctx.get_help())
+            return
+        ctx.invoke(tui)
+
+
+def _register() -> None:
+    from kamcoach.cli import accounts_cmd, deals_cmd, demo_cmd, doctor_cmd, playbooks_cmd
+
+    main.add_command(demo_cmd.demo)
+    main.add_command(playbooks_cmd.playbooks)
+    main.add_command(accounts_cmd.accounts)
+    main.add_command(deals_cmd.deals)
+    main.add_command(doctor_cmd.doctor)
+    for optional in ("analyze_cmd", "pipeline_cmd", "tui_cmd", "io_cmd", "prep_cmd"):
+        try:
+            module = __import__(f"kamcoach.cli.{optional}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"kamcoach.cli.{optional}":
+                raise
+            continue
+        module.register(main)
+
+
+_register()

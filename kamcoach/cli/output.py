@@ -1,0 +1,107 @@
+"""Render rows as a rich table or as JSON, JSON Lines, CSV or Markdown.
+
+All list-like commands share these formats so scripts can rely on them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "jsonl", "csv", "md")
+
+
+def format_option(
+    choices: Sequence[str] = FORMATS, default: str = "table"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format: a table for people, json/jsonl/csv/md for scripts and reports.",
+    )
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def render_rows(
+    rows: list[dict[str, Any]],
+    fmt: str,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    out: Callable[[str], None] | None = None,
+) -> None:
+    """Print rows in the chosen format; ``columns`` picks and orders the keys."""
+    cols = list(columns) if columns else (list(rows[0]) if rows else [])
+    write = out or (lambda text: click.echo(text, nl=False))
+    if fmt == "json":
+        write(
+            json.dumps([{c: r.get(c) for c in cols} for r in rows], ensure_ascii=False, indent=2)
+            + "\n"
+        )
+    elif fmt == "jsonl":
+        write(
+            "".join(
+                json.dumps({c: r.get(c) for c in cols}, ensure_ascii=False) + "\n" for r in rows
+            )
+        )
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: _csv_value(r.get(c)) for c in cols})
+        write(buffer.getvalue())
+    elif fmt == "md":
+        write(markdown_table(rows, cols, title=title))
+    else:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for c in cols:
+            numeric = bool(rows) and all(
+                isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None
+            )
+            table.add_column(c.replace("_", " "), justify="right" if numeric else "left")
+        for r in rows:
+            table.add_row(*[_cell(r.get(c)) for c in cols])
+        console().print(table)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def markdown_table(
+    rows: list[dict[str, Any]], cols: Sequence[str], *, title: str | None = None
+) -> str:
+    lines = []
+    if title:
+        lines += [f"## {title}", ""]
+    lines.append("| " + " | ".join(c.replace("_", " ") for c in cols) + " |")
+    lines.append("|" + "|".join("---" for _ in cols) + "|")
+    for r in rows:
+        lines.append("| " + " | ".join(_cell(r.get(c)).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines) + "\n"

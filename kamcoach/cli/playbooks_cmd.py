@@ -1,0 +1,149 @@
+"""``kamcoach playbooks``: list, show and check the methodology playbooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.panel import Panel
+from rich.table import Table
+
+from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.playbooks.loader import load_playbooks
+
+
+@click.group()
+def playbooks() -> None:
+    """Methodology playbooks: MEDDIC, MEDDPICC, BANT and Natural Selling.
+
+    Bundled playbooks can be overridden or extended by TOML files in
+    ~/.config/kamcoach/playbooks (or $KAMCOACH_CONFIG_DIR/playbooks).
+
+    \b
+    Example:
+      kamcoach playbooks show meddic --lang fr
+    """
+
+
+@playbooks.command("list")
+@format_option()
+@pass_ctx
+def list_(obj: Ctx, fmt: str) -> None:
+    """List the qualification playbooks and their criteria.
+
+    \b
+    Example:
+      kamcoach playbooks list --format md
+    """
+    pset = obj.playbooks
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name.en,
+            "criteria": ", ".join(p.criteria_ids),
+            "source": str(p.source),
+        }
+        for p in pset.playbooks.values()
+    ]
+    rows.append(
+        {
+            "id": pset.method.id,
+            "name": pset.method.name.en,
+            "criteria": " > ".join(ph.id for ph in pset.method.phases),
+            "source": str(pset.method.source),
+        }
+    )
+    render_rows(rows, fmt, title="Playbooks")
+
+
+@playbooks.command("show")
+@click.argument("playbook_id")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@pass_ctx
+def show(obj: Ctx, playbook_id: str, lang: str) -> None:
+    """Show a playbook: criteria, weights, rubric, questions and stage gates.
+
+    \b
+    Example:
+      kamcoach playbooks show meddpicc --lang fr
+      kamcoach playbooks show natural_selling
+    """
+    pset = obj.playbooks
+    out = console()
+    if playbook_id == pset.method.id:
+        method = pset.method
+        out.print(Panel(method.description.get(lang), title=method.name.get(lang)))
+        for principle in method.principles[lang]:
+            out.print(f"  • {principle}")
+        table = Table(header_style="bold")
+        for col in ("phase", "minutes", "goal", "uncovers"):
+            table.add_column(col)
+        for ph in method.phases:
+            table.add_row(
+                ph.name.get(lang),
+                f"{ph.start_minute}-{ph.end_minute}",
+                ph.goal.get(lang),
+                ", ".join(ph.uncovers),
+            )
+        out.print(table)
+        return
+    pb = pset.playbook(playbook_id)
+    out.print(Panel(pb.description.get(lang), title=f"{pb.name.get(lang)} ({pb.id})"))
+    for cid, weight in pb.weights.items():
+        crit = pset.criteria[cid]
+        out.print(f"\n[bold]{crit.name.get(lang)}[/bold] [dim]({cid}, weight {weight:g})[/dim]")
+        out.print(f"  {crit.definition.get(lang)}")
+        out.print(f"  [italic]{crit.why.get(lang)}[/italic]")
+        for level, text in enumerate(crit.rubric):
+            out.print(f"  [cyan]{level}[/cyan] {text.get(lang)}")
+        for q in crit.questions:
+            out.print(
+                f"  [green]?[/green] {q.text.get(lang)} [dim]({q.phase}: {q.when.get(lang)})[/dim]"
+            )
+    gates = Table(title="Stage gates (minimum score)", header_style="bold")
+    gates.add_column("stage")
+    gates.add_column("probability", justify="right")
+    for cid in pb.criteria_ids:
+        gates.add_column(pset.criteria[cid].short, justify="right")
+    for stage in pb.stages:
+        gates.add_row(
+            stage.id,
+            f"{stage.probability:.0%}",
+            *[str(stage.gate.get(cid, "")) for cid in pb.criteria_ids],
+        )
+    out.print(gates)
+
+
+@playbooks.command("check")
+@click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
+def check(folders: tuple[Path, ...]) -> None:
+    """Validate playbook files and report the first problem with file and key.
+
+    Without arguments checks the bundled and team playbooks; with FOLDERS
+    checks those folders (same layout: criteria/*.toml and <id>.toml), each
+    layered over the bundled playbooks.
+
+    \b
+    Example:
+      kamcoach playbooks check ~/.config/kamcoach/playbooks
+    """
+    from kamcoach.paths import playbooks_dir
+
+    search = [playbooks_dir(), *folders] if folders else None
+    pset = load_playbooks(search)
+    _check_patterns(pset)
+    click.echo(
+        f"ok: {len(pset.criteria)} criteria, {len(pset.playbooks)} qualification playbooks "
+        f"({', '.join(sorted(pset.playbooks))}), method {pset.method.id} "
+        f"with {len(pset.method.phases)} phases"
+    )
+
+
+def _check_patterns(pset: object) -> None:
+    """Let the analyser compile the patterns when it is installed, so bad ones fail here."""
+    try:
+        from kamcoach.analysis.patterns import validate_patterns
+    except ImportError:
+        return
+    validate_patterns(pset)  # type: ignore[arg-type]

@@ -1,0 +1,141 @@
+"""Named, forward-only schema migrations.
+
+Each migration runs in its own transaction (sqlite-utils ``Migrations``), so an
+interrupted upgrade leaves the previous schema intact. Never edit a migration
+that has shipped: add a new one below it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("kamcoach")
+
+#: The schema version is the number of kamcoach migrations applied.
+SCHEMA_VERSION_NAMES: list[str] = []
+
+
+def _register(fn):  # type: ignore[no-untyped-def]
+    SCHEMA_VERSION_NAMES.append(fn.__name__)
+    return migrations()(fn)
+
+
+@_register
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            industry TEXT,
+            country TEXT,
+            key_account INTEGER NOT NULL DEFAULT 0,
+            annual_value REAL,
+            external_id TEXT,
+            source TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            title TEXT,
+            buying_role TEXT NOT NULL DEFAULT 'unknown',
+            email TEXT,
+            left_company INTEGER NOT NULL DEFAULT 0,
+            external_id TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_contacts_account ON contacts(account_id);
+        CREATE TABLE opportunities (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            amount REAL NOT NULL DEFAULT 0,
+            currency TEXT NOT NULL DEFAULT 'EUR',
+            stage TEXT NOT NULL,
+            close_date TEXT,
+            owner TEXT NOT NULL DEFAULT '',
+            type TEXT NOT NULL DEFAULT 'new' CHECK (type IN ('new', 'upsell', 'renewal')),
+            playbook TEXT NOT NULL DEFAULT 'meddic',
+            created_at TEXT NOT NULL,
+            stage_changed_at TEXT NOT NULL,
+            pause_reason TEXT,
+            paused_until TEXT,
+            external_id TEXT,
+            source TEXT
+        );
+        CREATE INDEX idx_opps_account ON opportunities(account_id);
+        CREATE INDEX idx_opps_owner_stage ON opportunities(owner, stage);
+        CREATE INDEX idx_opps_stage_close ON opportunities(stage, close_date);
+        CREATE UNIQUE INDEX idx_opps_external ON opportunities(source, external_id)
+            WHERE external_id IS NOT NULL;
+        CREATE TABLE opportunity_contacts (
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            role TEXT NOT NULL DEFAULT 'unknown',
+            engaged INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (opportunity_id, contact_id)
+        );
+        CREATE INDEX idx_oppcontacts_contact ON opportunity_contacts(contact_id);
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            author TEXT,
+            lang TEXT,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            external_id TEXT,
+            source TEXT
+        );
+        CREATE INDEX idx_notes_opp_created ON notes(opportunity_id, created_at);
+        CREATE TABLE note_analyses (
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            playbook TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            analyser_version TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            result TEXT NOT NULL,
+            analysed_at TEXT NOT NULL,
+            PRIMARY KEY (note_id, playbook)
+        );
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            author TEXT,
+            author_kind TEXT NOT NULL CHECK (author_kind IN ('analyser', 'rep', 'manager')),
+            playbook TEXT NOT NULL,
+            stage TEXT,
+            overall REAL NOT NULL,
+            gate_passed INTEGER,
+            comment TEXT
+        );
+        CREATE INDEX idx_reviews_opp_created ON reviews(opportunity_id, created_at);
+        CREATE TABLE review_scores (
+            review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+            criterion TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 3),
+            status TEXT NOT NULL
+                CHECK (status IN ('missing', 'mentioned', 'specific', 'validated', 'gap')),
+            reason TEXT,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (review_id, criterion)
+        );
+        CREATE TABLE opportunity_history (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            changed_at TEXT NOT NULL,
+            field TEXT NOT NULL CHECK (field IN ('stage', 'amount', 'close_date')),
+            old_value TEXT,
+            new_value TEXT,
+            source TEXT
+        );
+        CREATE INDEX idx_history_opp_field ON opportunity_history(opportunity_id, field);
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        """
+    )

@@ -1,0 +1,26 @@
+# One entry point for developers and CI: `make check`.
+PY ?= python
+
+.PHONY: check lint format typecheck test bench
+
+check: lint typecheck test
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format:
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+typecheck:
+	$(PY) -m mypy
+
+test:
+	$(PY) -m pytest
+
+bench:
+	$(PY) benchmarks/accuracy.py
+	$(PY) benchmarks/throughput.py --quick
+	$(PY) benchmarks/pipeline_review.py --quick
+	$(PY) benchmarks/import_100k.py --quick

@@ -1,0 +1,44 @@
+"""Shared fixtures: temporary databases and a CLI runner on the real entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from kamcoach.storage.db import open_db
+
+PINNED_TODAY = "2026-11-20"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Never touch the developer's real database or config during tests."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("KAMCOACH_DB", raising=False)
+    monkeypatch.delenv("KAMCOACH_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("KAMCOACH_TODAY", PINNED_TODAY)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "kamcoach.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_db(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,143 @@
+"""``kamcoach prep``: the pre-call checklist of one deal, from the command line.
+
+Same core as the terminal app's checklist screen (:mod:`kamcoach.review.prep`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.output import console
+from kamcoach.errors import InputError
+
+
+@click.command("prep")
+@click.argument("deal")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="table for reading, md to share (e-mail, wiki), json for scripts.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal (Markdown unless --format json).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    help="Language of the questions (default: the language of the deal's notes).",
+)
+@click.option(
+    "--no-analyse",
+    "no_analyse",
+    is_flag=True,
+    help="Use the stored reviews as they are, even if notes changed since.",
+)
+@pass_ctx
+def prep(
+    obj: Ctx, deal: str, fmt: str, output: Path | None, lang: str | None, no_analyse: bool
+) -> None:
+    """Pre-call checklist for DEAL (id or exact name): gaps, questions, who attends.
+
+    The gaps that matter at the deal's stage (below the gate of this stage and
+    the next), ordered by the Natural Selling meeting phase where each
+    question belongs, with what the customer must confirm and the buying
+    roles to bring. Notes added since the last analysis are analysed first.
+
+    \b
+    Example:
+      kamcoach prep 12
+      kamcoach prep 12 --format md --output prep-12.md
+    """
+    from kamcoach.review.prep import (
+        build_checklist,
+        checklist_markdown,
+        refresh_analysis,
+    )
+    from kamcoach.storage import repo
+
+    db, playbooks = obj.db, obj.playbooks
+    row = repo.get_deal(db, deal)
+    if not no_analyse:
+        refresh_analysis(db, int(row["id"]), playbooks)
+    checklist = build_checklist(db, int(row["id"]), playbooks, lang=lang)
+    if fmt == "json":
+        text = json.dumps(asdict(checklist), ensure_ascii=False, indent=2, default=str) + "\n"
+    elif fmt == "md" or output is not None:
+        text = checklist_markdown(checklist)
+    else:
+        _print_table(checklist)
+        return
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the checklist ({exc.strerror})") from None
+    click.echo(f"checklist written to {output}")
+
+
+def _print_table(checklist: object) -> None:
+    from kamcoach.review.prep import Checklist
+
+    assert isinstance(checklist, Checklist)
+    c = checklist
+    out = console()
+    out.print(
+        Panel(
+            f"{c.account or '?'} · {c.stage}"
+            + (f" → {c.next_stage}" if c.next_stage else "")
+            + f" · {c.amount:,.0f} {c.currency} · close {c.close_date or '?'} · {c.owner}"
+            f" · {c.playbook} {c.overall:.0f}/100",
+            title=f"Pre-call checklist: #{c.deal_id} {c.deal}",
+        )
+    )
+    who = Table(title="Who should attend", header_style="bold")
+    who.add_column("role")
+    who.add_column("who")
+    for a in c.attendees:
+        if a.missing:
+            who.add_row(a.label, f"[yellow]{escape(a.note or '')}[/yellow]")
+        else:
+            text = escape(a.name or "")
+            if a.title:
+                text += f", {escape(a.title)}"
+            if a.note:
+                text += f" [yellow]({escape(a.note)})[/yellow]"
+            who.add_row(a.label, text)
+    out.print(who)
+    if not c.items:
+        out.print("Nothing missing at this stage: confirm the next steps and the close date.")
+        return
+    table = Table(title="Gaps to close, in meeting order", header_style="bold", show_lines=True)
+    for col in ("#", "when", "criterion", "now", "ask", "confirm"):
+        table.add_column(col)
+    for i, it in enumerate(c.items, 1):
+        known = "\n[dim]known: " + escape("; ".join(it.evidence)) + "[/dim]" if it.evidence else ""
+        table.add_row(
+            str(i),
+            f"{it.phase_name}\n[dim]{it.timing}[/dim]",
+            it.name,
+            f"{it.score}/3 {it.status}\n→ {it.target}/3 ({it.tier})",
+            escape(it.question) + known,
+            escape(it.confirm),
+        )
+    out.print(table)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(prep)

@@ -1,0 +1,565 @@
+"""The pre-call checklist: what to find out in the next meeting, and when to ask it.
+
+A rep preparing a call needs the few gaps that matter at the deal's stage, not
+the whole playbook. This module picks them (criteria below the gate of the
+current and the next stage, then other missing criteria by weight), orders
+them by the Natural Selling meeting phase where the question sounds natural,
+and says who should attend. It reads the database and the playbooks only: the
+CLI (``kamcoach prep``) and the terminal app render the same :class:`Checklist`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from kamcoach.domain.models import CriterionScore
+from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.domain.stages import OPEN_STAGES
+from kamcoach.playbooks.model import Criterion, Method, Phase, PlaybookSet, Question
+from kamcoach.storage import repo
+
+#: Roles a deal needs in the room sooner or later, most important first.
+KEY_ROLES: tuple[str, ...] = ("economic_buyer", "champion", "technical_evaluator")
+
+#: Score aimed at for a missing criterion that no gate requires yet.
+DEFAULT_TARGET = 2
+
+ROLE_LABEL = {
+    "en": {
+        "economic_buyer": "economic buyer",
+        "champion": "champion",
+        "technical_evaluator": "technical evaluator",
+    },
+    "fr": {
+        "economic_buyer": "décideur économique",
+        "champion": "champion",
+        "technical_evaluator": "évaluateur technique",
+    },
+}
+
+MISSING_ROLE_ADVICE = {
+    "en": {
+        "economic_buyer": "no economic buyer identified: ask your champion to introduce them",
+        "champion": "no champion identified: notice who gains most from the project and test them",
+        "technical_evaluator": "no technical evaluator identified: ask who will assess "
+        "the integration and invite them",
+    },
+    "fr": {
+        "economic_buyer": "aucun décideur économique identifié : demandez à votre champion "
+        "de vous le présenter",
+        "champion": "aucun champion identifié : repérez qui gagne le plus au projet et testez-le",
+        "technical_evaluator": "aucun évaluateur technique identifié : demandez qui évaluera "
+        "l'intégration et invitez-le",
+    },
+}
+
+TIER_LABEL = {
+    "en": {"now": "gate of the current stage", "next": "gate of the next stage", "gap": "gap"},
+    "fr": {
+        "now": "seuil de l'étape actuelle",
+        "next": "seuil de l'étape suivante",
+        "gap": "manque",
+    },
+}
+
+_FRENCH_WORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "une",
+        "est",
+        "pas",
+        "avec",
+        "pour",
+        "dans",
+        "sur",
+        "nous",
+        "vous",
+        "qui",
+        "que",
+        "mais",
+        "sont",
+        "leur",
+        "chez",
+        "été",
+        "avons",
+        "ont",
+        "aussi",
+        "très",
+        "plus",
+    ]
+)
+
+
+@dataclass(slots=True)
+class ChecklistItem:
+    """One gap to close, with the question to ask and the moment to ask it."""
+
+    criterion: str
+    name: str
+    score: int
+    status: str
+    target: int
+    """Score the deal should reach (gate minimum, or :data:`DEFAULT_TARGET`)."""
+    tier: str
+    """'now' (below the current stage's gate), 'next' (next stage's gate) or 'gap'."""
+    weight: float
+    phase: str
+    phase_name: str
+    timing: str
+    """When in the meeting, e.g. "about 30 minutes in"."""
+    question: str
+    when: str
+    """The situation in which the question sounds natural."""
+    confirm: str
+    """The rubric level to reach: what the customer must confirm."""
+    evidence: list[str] = field(default_factory=list)
+    """Quotes already known (negated quotes prefixed with 'not:')."""
+
+
+@dataclass(slots=True)
+class Attendee:
+    """A buying role for the next meeting: who fills it, or what to do when nobody does."""
+
+    role: str
+    label: str
+    name: str | None = None
+    title: str | None = None
+    note: str | None = None
+    """Advice when the role is missing, or a warning (left the company, not engaged)."""
+
+    @property
+    def missing(self) -> bool:
+        return self.name is None
+
+
+@dataclass(slots=True)
+class PhaseGuide:
+    """A meeting phase that holds at least one item: its goal and the method's tips."""
+
+    id: str
+    name: str
+    timing: str
+    goal: str
+    tips: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Checklist:
+    """Everything a rep needs before the next call on one deal."""
+
+    deal_id: int
+    deal: str
+    account: str | None
+    stage: str
+    next_stage: str | None
+    owner: str
+    amount: float
+    currency: str
+    close_date: str | None
+    playbook: str
+    lang: str
+    overall: float
+    items: list[ChecklistItem]
+    attendees: list[Attendee]
+    phases: list[PhaseGuide]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [a.note for a in self.attendees if a.note]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def detect_deal_lang(notes: list[Mapping[str, Any]]) -> str:
+    """The language most of the deal's notes are in ('fr' or 'en', default 'en').
+
+    Uses the stored ``lang`` of each note and, when it is missing, a cheap
+    French stop-word count so no language model is needed.
+    """
+    votes: Counter[str] = Counter()
+    for note in notes:
+        lang = note.get("lang")
+        if lang in ("fr", "en"):
+            votes[lang] += 1
+            continue
+        words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", str(note.get("text") or "").lower())
+        if words:
+            share = sum(w in _FRENCH_WORDS for w in words) / len(words)
+            votes["fr" if share > 0.08 else "en"] += 1
+    if not votes:
+        return "en"
+    top = votes.most_common()
+    if len(top) > 1 and top[0][1] == top[1][1]:
+        return "en"
+    return top[0][0]
+
+
+def next_stage(stage: str) -> str | None:
+    if stage not in OPEN_STAGES:
+        return None
+    i = OPEN_STAGES.index(stage)
+    return OPEN_STAGES[i + 1] if i + 1 < len(OPEN_STAGES) else None
+
+
+def phase_timing(method: Method, phase: Phase, lang: str) -> str:
+    """A human hint of when a phase happens in a typical meeting."""
+    last = max(p.end_minute for p in method.phases) if method.phases else phase.end_minute
+    fr = lang == "fr"
+    if phase.start_minute <= 0:
+        n = phase.end_minute
+        return f"dans les {n} premières minutes" if fr else f"in the first {n} minutes"
+    if phase.end_minute >= last and phase.start_minute >= last - 15:
+        n = last - phase.start_minute
+        return f"dans les {n} dernières minutes" if fr else f"in the last {n} minutes"
+    return (
+        f"vers la {phase.start_minute}e minute" if fr else f"about {phase.start_minute} minutes in"
+    )
+
+
+def _phase_order(method: Method) -> dict[str, int]:
+    return {p.id: i for i, p in enumerate(method.phases)}
+
+
+def pick_question(criterion: Criterion, score: int, order: Mapping[str, int]) -> Question | None:
+    """The question that fits how much is known already.
+
+    Nothing known: the earliest question (it opens the topic in discovery).
+    Something known: the next, deeper question, asked later in the meeting.
+    """
+    questions = sorted(criterion.questions, key=lambda q: order.get(q.phase, 99))
+    if not questions:
+        return None
+    if score <= 0:
+        return questions[0]
+    return questions[min(score, len(questions) - 1)]
+
+
+def _fallback_effective_scores(
+    db: Database, deal_id: int, playbook_id: str
+) -> dict[str, CriterionScore]:
+    """Latest analyser review, then every human override on top (oldest first)."""
+    reviews = [r for r in repo.deal_reviews(db, deal_id) if r.playbook == playbook_id]
+    scores: dict[str, CriterionScore] = {}
+    analyser = [r for r in reviews if r.author_kind == "analyser"]
+    if analyser:
+        scores.update(analyser[-1].scores)
+    for review in reviews:
+        if review.author_kind != "analyser":
+            scores.update(review.scores)
+    return scores
+
+
+def deal_scores(db: Database, deal_id: int, playbooks: PlaybookSet) -> dict[str, CriterionScore]:
+    """The deal's effective scores (analyser merged with human overrides)."""
+    try:
+        from kamcoach.review.deal_analysis import effective_scores
+    except ImportError:
+        deal = repo.get_deal(db, deal_id)
+        return _fallback_effective_scores(db, deal_id, deal["playbook"])
+    return dict(effective_scores(db, deal_id, playbooks))
+
+
+def _evidence(score: CriterionScore | None) -> list[str]:
+    if score is None:
+        return []
+    seen: list[str] = []
+    for ev in score.evidence:
+        text = ("not: " if ev.negated else "") + ev.text.strip()
+        if text and text not in seen:
+            seen.append(text)
+    return seen[:3]
+
+
+def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
+    labels = ROLE_LABEL.get(lang, ROLE_LABEL["en"])
+    advice = MISSING_ROLE_ADVICE.get(lang, MISSING_ROLE_ADVICE["en"])
+    fr = lang == "fr"
+    out: list[Attendee] = []
+    for role in KEY_ROLES:
+        holders = [
+            c
+            for c in contacts
+            if (c.get("role") if c.get("role") not in (None, "unknown") else c.get("buying_role"))
+            == role
+        ]
+        present = [c for c in holders if not c.get("left_company")]
+        if not present:
+            note = advice[role]
+            if holders:
+                gone = holders[0]["name"]
+                note = (
+                    f"{gone} a quitté l'entreprise ; " if fr else f"{gone} has left the company; "
+                ) + note
+            out.append(Attendee(role=role, label=labels[role], note=note))
+            continue
+        for c in present:
+            note = None
+            if not c.get("engaged", 1):
+                note = (
+                    f"{c['name']} n'est pas encore impliqué(e) : invitez-le/la"
+                    if fr
+                    else f"{c['name']} is not engaged yet: invite them"
+                )
+            out.append(
+                Attendee(role=role, label=labels[role], name=c["name"], title=c["title"], note=note)
+            )
+    return out
+
+
+def analysis_is_stale(db: Database, deal_id: int) -> bool:
+    """True when a note is newer than the deal's latest analyser review (or none exists)."""
+    notes = repo.deal_notes(db, deal_id)
+    if not notes:
+        return False
+    latest = repo.latest_review(db, deal_id, author_kind="analyser")
+    if latest is None:
+        return True
+    newest = max(str(n["created_at"]) for n in notes)
+    return newest > latest.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def refresh_analysis(db: Database, deal_id: int, playbooks: PlaybookSet) -> bool:
+    """Re-analyse the deal's notes when they changed since the last analyser review.
+
+    Returns True when an analysis ran. Without the analyser installed (or
+    without notes) the stored reviews are used as they are.
+    """
+    if not analysis_is_stale(db, deal_id):
+        return False
+    try:
+        from kamcoach.review.deal_analysis import analyze_deal
+    except ImportError:
+        return False
+    analyze_deal(db, deal_id, playbooks)
+    return True
+
+
+# ---------------------------------------------------------------- the core
+
+
+def build_checklist(
+    db: Database,
+    deal_id: int | str,
+    playbooks: PlaybookSet,
+    *,
+    lang: str | None = None,
+    scores: Mapping[str, CriterionScore] | None = None,
+) -> Checklist:
+    """Build the pre-call checklist of one deal (by id or exact name).
+
+    ``scores`` lets a caller that already holds the effective scores (the
+    terminal app) skip reading them again; ``lang`` forces the language of
+    the questions, otherwise the deal's notes decide.
+    """
+    deal = repo.get_deal(db, deal_id)
+    did = int(deal["id"])
+    playbook = playbooks.playbook(deal["playbook"])
+    method = playbooks.method
+    notes = repo.deal_notes(db, did)
+    lang = lang if lang in ("en", "fr") else detect_deal_lang(notes)
+    effective = dict(scores) if scores is not None else deal_scores(db, did, playbooks)
+
+    stage = deal["stage"]
+    upcoming = next_stage(stage)
+    now_gate = playbook.gate(stage)
+    next_gate = playbook.gate(upcoming) if upcoming else {}
+    order = _phase_order(method)
+    phases = {p.id: p for p in method.phases}
+    tier_rank = {"now": 0, "next": 1, "gap": 2}
+
+    items: list[ChecklistItem] = []
+    for cid in playbook.criteria_ids:
+        criterion = playbooks.criteria.get(cid)
+        if criterion is None:
+            continue
+        current = effective.get(cid)
+        score = current.score if current else 0
+        status = current.status if current else status_for(0)
+        if score < now_gate.get(cid, 0):
+            tier, target = "now", now_gate[cid]
+        elif score < next_gate.get(cid, 0):
+            tier, target = "next", next_gate[cid]
+        elif status in ("missing", "gap") and stage in OPEN_STAGES:
+            tier, target = "gap", max(DEFAULT_TARGET, now_gate.get(cid, 0))
+        else:
+            continue
+        question = pick_question(criterion, score, order)
+        phase = phases.get(question.phase) if question else None
+        if phase is None and method.phases:
+            phase = next((p for p in method.phases if cid in p.uncovers), method.phases[0])
+        items.append(
+            ChecklistItem(
+                criterion=cid,
+                name=criterion.name.get(lang),
+                score=score,
+                status=status,
+                target=target,
+                tier=tier,
+                weight=playbook.weights.get(cid, 1.0),
+                phase=phase.id if phase else "",
+                phase_name=phase.name.get(lang) if phase else "",
+                timing=phase_timing(method, phase, lang) if phase else "",
+                question=question.text.get(lang) if question else "",
+                when=question.when.get(lang) if question else "",
+                confirm=criterion.rubric[max(0, min(3, target))].get(lang),
+                evidence=_evidence(current),
+            )
+        )
+    items.sort(key=lambda it: (order.get(it.phase, 99), tier_rank[it.tier], -it.weight, it.score))
+    used = [p for p in method.phases if any(it.phase == p.id for it in items)]
+    guides = [
+        PhaseGuide(
+            id=p.id,
+            name=p.name.get(lang),
+            timing=phase_timing(method, p, lang),
+            goal=p.goal.get(lang),
+            tips=p.tips.get(lang, p.tips.get("en", ())),
+        )
+        for p in used
+    ]
+    return Checklist(
+        deal_id=did,
+        deal=deal["name"],
+        account=deal.get("account"),
+        stage=stage,
+        next_stage=upcoming,
+        owner=deal["owner"],
+        amount=float(deal["amount"] or 0),
+        currency=deal["currency"],
+        close_date=deal["close_date"],
+        playbook=playbook.id,
+        lang=lang,
+        overall=overall_score(playbook, effective),
+        items=items,
+        attendees=_attendees(repo.deal_contacts(db, did), lang),
+        phases=guides,
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+_MD = {
+    "en": {
+        "title": "Pre-call checklist",
+        "stage": "Stage",
+        "next": "next",
+        "score": "Qualification score",
+        "close": "close",
+        "attend": "Who should attend",
+        "none": "Nothing missing at this stage: confirm the next steps and the close date.",
+        "ask": "Ask",
+        "when": "When",
+        "confirm": "Confirm",
+        "known": "Known so far",
+        "nothing": "nothing yet",
+        "tips": "Tips",
+        "plan": "Meeting plan",
+        "current": "now",
+    },
+    "fr": {
+        "title": "Préparation de rendez-vous",
+        "stage": "Étape",
+        "next": "suivante",
+        "score": "Score de qualification",
+        "close": "signature",
+        "attend": "Qui doit participer",
+        "none": "Rien ne manque à cette étape : confirmez les prochaines étapes et la date de signature.",
+        "ask": "Demander",
+        "when": "Quand",
+        "confirm": "À confirmer",
+        "known": "Déjà connu",
+        "nothing": "rien pour l'instant",
+        "tips": "Conseils",
+        "plan": "Déroulé du rendez-vous",
+        "current": "actuel",
+    },
+}
+
+
+def checklist_markdown(checklist: Checklist) -> str:
+    """The checklist as a Markdown document to share or print before the call."""
+    t = _MD.get(checklist.lang, _MD["en"])
+    tiers = TIER_LABEL.get(checklist.lang, TIER_LABEL["en"])
+    c = checklist
+    lines = [
+        f"# {t['title']}: {c.deal} ({c.account or '?'})",
+        "",
+        f"- {t['stage']}: **{c.stage}**"
+        + (f" ({t['next']}: {c.next_stage})" if c.next_stage else ""),
+        f"- {c.amount:,.0f} {c.currency} · {t['close']} {c.close_date or '?'} · {c.owner}",
+        f"- {t['score']} ({c.playbook}): {c.overall:.0f}/100",
+        "",
+        f"## {t['attend']}",
+        "",
+    ]
+    for a in c.attendees:
+        if a.missing:
+            lines.append(f"- [ ] **{a.label}**: {a.note}")
+        else:
+            who = a.name + (f", {a.title}" if a.title else "")
+            lines.append(f"- **{a.label}**: {who}" + (f" ({a.note})" if a.note else ""))
+    lines.append("")
+    if not c.items:
+        lines += [t["none"], ""]
+    for guide in c.phases:
+        lines += [f"## {guide.name} ({guide.timing})", "", f"_{guide.goal}_", ""]
+        if guide.tips:
+            lines.append(f"{t['tips']}:")
+            lines += [f"- {tip}" for tip in guide.tips]
+            lines.append("")
+        for it in (i for i in c.items if i.phase == guide.id):
+            lines += [
+                f"### [ ] {it.name}: {it.score}/3 {it.status} → {it.target}/3 ({tiers[it.tier]})",
+                "",
+                f"- **{t['ask']}**: “{it.question}”",
+                f"- **{t['when']}**: {it.timing}. {it.when}",
+                f"- **{t['confirm']}**: {it.confirm}",
+                f"- **{t['known']}**: "
+                + ("; ".join(f"“{e}”" for e in it.evidence) if it.evidence else t["nothing"]),
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def checklist_rows(checklist: Checklist) -> list[dict[str, Any]]:
+    """One row per item, for table/json/csv output."""
+    return [
+        {
+            "order": i,
+            "phase": it.phase,
+            "timing": it.timing,
+            "criterion": it.criterion,
+            "score": it.score,
+            "status": it.status,
+            "target": it.target,
+            "tier": it.tier,
+            "question": it.question,
+            "confirm": it.confirm,
+            "evidence": it.evidence,
+        }
+        for i, it in enumerate(checklist.items, 1)
+    ]
+
+
+__all__ = [
+    "Attendee",
+    "Checklist",
+    "ChecklistItem",
+    "PhaseGuide",
+    "build_checklist",
+    "checklist_markdown",
+    "checklist_rows",
+    "detect_deal_lang",
+    "next_stage",
+    "refresh_analysis",
+]

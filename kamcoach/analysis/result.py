@@ -37,6 +37,8 @@ class NoteAnalysis:
     overall: float
     people: list[Person] = field(default_factory=list)
     id: str | int | None = None
+    highlights: list[tuple[int, int, str, bool]] = field(default_factory=list)
+    """Cue spans ``(start, end, criterion, negated)`` for display; not serialised."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class NoteAnalysis:
                         {"text": e.text, "start": e.start, "end": e.end, "negated": e.negated}
                         for e in s.evidence
                     ],
+                    **({"reason": s.reason} if s.reason else {}),
                 }
                 for cid, s in self.scores.items()
             },
@@ -71,6 +74,7 @@ class NoteAnalysis:
                     score=c["score"],
                     status=c["status"],
                     evidence=[Evidence(**e) for e in c["evidence"]],
+                    reason=c.get("reason"),
                 )
                 for cid, c in data["criteria"].items()
             },

@@ -1,0 +1,748 @@
+"""The note analyser: from a note's text to per-criterion evidence and 0-3 scores.
+
+Reading one note:
+
+1. The language is detected per note (:mod:`kamcoach.analysis.detect`); the
+   note goes through that language's spaCy pipeline (``nlp.pipe`` for batches).
+2. One ``PhraseMatcher`` and one ``Matcher`` per cue language find criterion
+   cues, gap phrases, triggers, validation words, hedges, teaching cues and role
+   words (:mod:`kamcoach.analysis.patterns`). A mixed note runs both languages' cues.
+3. The note is cut into segments: the pipeline's sentences, also split at line
+   breaks (notes are often bullet lists).
+4. ConText-style scopes, inside a segment: a pre-trigger ("no", "pas encore",
+   "je ne sais pas") covers the next few tokens up to a terminator ("but",
+   "mais", a comma); a post-trigger ("not confirmed", "à confirmer", "left",
+   "?") covers the few tokens before it. A cue in a scope is a *gap* (loss
+   triggers only for people and budget). Look-alikes ("no doubt", "ne ... que")
+   are ignored.
+5. A segment that teaches the method ("the economic buyer is the person who",
+   "en général") yields no evidence at all.
+6. Score per segment: 1 for a cue; 2 when the segment also holds an entity the
+   criterion asks for (amount, percentage, date, duration, count, named
+   person); 3 when the customer's validation ("confirmed", "a validé") is
+   there; a hedge ("maybe", "peut-être") caps at 1. A note's score for a
+   criterion is its best segment; with no positive segment but a gap the status
+   is ``gap`` (score 0); with nothing at all it is ``missing``. Never a guess.
+
+Empty notes are not an error: every criterion comes back ``missing``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kamcoach import __version__
+from kamcoach.analysis.detect import detect_language
+from kamcoach.analysis.entities import find_entities
+from kamcoach.analysis.language import load_language
+from kamcoach.analysis.nlp import CHUNK_CHARS, english_uses_model, get_pipeline
+from kamcoach.analysis.patterns import Compiled, compiled_for
+from kamcoach.analysis.people import contact_mentions, finish_people
+from kamcoach.analysis.result import NoteAnalysis, Person
+from kamcoach.domain.models import CriterionScore, Evidence
+from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.errors import InputError
+from kamcoach.playbooks.model import LANGS, Playbook, PlaybookSet
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+#: Bump when the rules change in a way the playbook files do not show; part of
+#: the cache key of stored per-note results.
+ENGINE_REVISION = "1"
+PRE_WINDOW = 8
+POST_WINDOW = 5
+QUOTE_MAX = 240
+MAX_EVIDENCE = 3
+#: Longest note analysed; the rest is ignored (a 1 MB note is still read whole).
+MAX_NOTE_CHARS = 2_000_000
+
+Progress = Callable[[int, int | None], None]
+"""``progress(done, total)``: notes finished so far, and the total when known."""
+
+PERSON_LABELS = frozenset({"PERSON", "PER"})
+NEG_KINDS = frozenset({"neg_pre", "neg_post", "unc_pre", "unc_post", "loss_pre", "loss_post"})
+
+
+def analyser_version(playbooks: PlaybookSet) -> str:
+    """Version string stored with cached results: code revision + pattern digest."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for cid in sorted(playbooks.criteria):
+        for lang, lp in sorted(playbooks.criteria[cid].patterns.items()):
+            digest.update(repr((cid, lang, lp)).encode())
+    for lang in LANGS:
+        cues = load_language(lang)
+        digest.update(repr((sorted(cues.stopwords), cues.context, cues.people)).encode())
+    return f"{__version__}+r{ENGINE_REVISION}.{digest.hexdigest()[:10]}"
+
+
+@dataclass(slots=True)
+class _Item:
+    """One segment's evidence for one criterion."""
+
+    cid: str
+    level: int
+    negated: bool
+    loss: bool
+    start: int
+    end: int
+    cue_start: int
+    cue_end: int
+
+
+@dataclass(slots=True)
+class _Collected:
+    items: list[_Item]
+    people: list[Person]
+    highlights: list[tuple[int, int, str, bool]]
+
+
+def _in_pre_scope(te: int, s: int, terms: list[int]) -> bool:
+    if s < te or s - te > PRE_WINDOW:
+        return False
+    i = bisect_left(terms, te)
+    return not (i < len(terms) and terms[i] < s)
+
+
+def _in_post_scope(e: int, ts: int, terms: list[int]) -> bool:
+    if ts < e or ts - e > POST_WINDOW:
+        return False
+    i = bisect_left(terms, e)
+    return not (i < len(terms) and terms[i] < ts)
+
+
+def _negation(
+    s: int, e: int, triggers: list[tuple[str, int, int]], terms: list[int], loss_ok: bool
+) -> str | None:
+    """'loss', 'neg' or None for the cue span [s, e) given the segment's triggers."""
+    found: str | None = None
+    for kind, ts, te in triggers:
+        if ts < e and s < te:
+            continue  # the trigger is part of the cue ("not scalable")
+        is_loss = kind.startswith("loss")
+        if is_loss and not loss_ok:
+            continue
+        hit = _in_pre_scope(te, s, terms) if kind.endswith("_pre") else _in_post_scope(e, ts, terms)
+        if hit:
+            if is_loss:
+                return "loss"
+            found = "neg"
+    return found
+
+
+def _same_clause(s: int, e: int, spans: list[tuple[int, int]], terms: list[int]) -> bool:
+    """True when one of ``spans`` shares a clause (no terminator between) with [s, e)."""
+    for vs, ve in spans:
+        lo, hi = min(s, vs), max(e, ve)
+        i = bisect_left(terms, lo)
+        if not (i < len(terms) and terms[i] < hi):
+            return True
+    return False
+
+
+def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < e and s < b for a, b in spans)
+
+
+class _Analyser:
+    """Compiled rules for one pipeline; turns Docs into collected evidence."""
+
+    def __init__(self, nlp: Any, playbooks: PlaybookSet) -> None:
+        self.nlp = nlp
+        self.playbooks = playbooks
+        self.lang = nlp.lang
+        self.rule_people = self.lang == "en" and not english_uses_model()
+        self.compiled: dict[str, Compiled] = {}
+        self.entities = {
+            cid: frozenset(crit.patterns[self.lang].entities)
+            if self.lang in crit.patterns
+            else frozenset()
+            for cid, crit in playbooks.criteria.items()
+        }
+        cues = load_language(self.lang)
+        self.not_names = frozenset(cues["not_names"]) | frozenset(
+            w.capitalize() for w in cues.stopwords
+        )
+
+    def matchers(self, mixed: bool) -> list[Compiled]:
+        langs = [self.lang] + ([other for other in LANGS if other != self.lang] if mixed else [])
+        out = []
+        for lang in langs:
+            comp = self.compiled.get(lang)
+            if comp is None:
+                comp = compiled_for(self.nlp, lang, self.playbooks)
+                self.compiled[lang] = comp
+            out.append(comp)
+        return out
+
+    # ------------------------------------------------------------ people
+
+    def _person_spans(
+        self, doc: Doc, seg_starts: list[int], contacts: Sequence[dict[str, Any]]
+    ) -> list[tuple[int, int]]:
+        if self.rule_people:
+            spans = self._rule_persons(doc, seg_starts)
+        else:
+            spans = [
+                (ent.start, ent.end)
+                for ent in doc.ents
+                if ent.label_ in PERSON_LABELS
+                and ent.text[:1].isupper()
+                and any(ch.isalpha() for ch in ent.text)
+                and ent.text not in self.not_names
+            ]
+        if contacts:
+            for cs, ce in contact_mentions(doc.text, contacts):
+                span = doc.char_span(cs, ce, alignment_mode="expand")
+                if span is not None and not _overlaps(span.start, span.end, spans):
+                    spans.append((span.start, span.end))
+        return sorted(spans)
+
+    def _rule_persons(self, doc: Doc, seg_starts: list[int]) -> list[tuple[int, int]]:
+        """Capitalised 1-3 word names for the blank English pipeline."""
+        spans: list[tuple[int, int]] = []
+        i, n = 0, len(doc)
+        seg_set = set(seg_starts)
+        not_names = self.not_names
+        while i < n:
+            tok = doc[i]
+            if tok.is_title and tok.is_alpha and len(tok.text) > 1 and tok.text not in not_names:
+                j = i + 1
+                while (
+                    j < n
+                    and j - i < 3
+                    and doc[j].is_title
+                    and doc[j].is_alpha
+                    and doc[j].text not in not_names
+                ):
+                    j += 1
+                nxt = doc[j] if j < n else None
+                initial = i in seg_set or (i > 0 and doc[i - 1].text in {"**", "*", "-", "•"})
+                nxt_ok = nxt is not None and (
+                    nxt.text in {",", "(", ":", "’s", "'s"}
+                    or (nxt.is_lower and nxt.text.endswith(("s", "ed")) and nxt.is_alpha)
+                )
+                if not initial or nxt_ok or j - i >= 2:
+                    spans.append((i, j))
+                i = j
+            else:
+                i += 1
+        return spans
+
+    def _people(
+        self,
+        doc: Doc,
+        base: int,
+        seg_starts: list[int],
+        spans: list[tuple[int, int]],
+        seg_hits: dict[int, dict[str, list[Any]]],
+        positive_cues: dict[int, list[tuple[str, int, int]]],
+        contacts: Sequence[dict[str, Any]],
+    ) -> list[Person]:
+        people: list[Person] = []
+        for s, e in sorted(spans):
+            seg = bisect_right(seg_starts, s) - 1
+            hits = seg_hits.get(seg, {})
+            title, title_kind, best = None, None, 99
+            for kind in ("eb_title", "title"):
+                for ts, te in hits.get(kind, ()):
+                    dist = ts - e if ts >= e else s - te
+                    if 0 <= dist <= 4 and dist < best:
+                        best, title, title_kind = dist, doc[ts:te].text, kind
+            role = "economic_buyer" if title_kind == "eb_title" else None
+            if role is None:
+                persons_in_seg = [p for p in spans if bisect_right(seg_starts, p[0]) - 1 == seg]
+                for cid, cs, _ce in positive_cues.get(seg, ()):
+                    if cid not in ("champion", "economic_buyer", "authority"):
+                        continue
+                    before = [p for p in persons_in_seg if p[1] <= cs]
+                    subject = (
+                        before[-1]
+                        if before
+                        else (persons_in_seg[0] if len(persons_in_seg) == 1 else None)
+                    )
+                    if subject == (s, e):
+                        role = "champion" if cid == "champion" else "economic_buyer"
+                        if role == "champion":
+                            break
+            if self.rule_people and title is None and role is None:
+                prefixed = (
+                    s > 0
+                    and "name_prefix" in hits
+                    and any(te == s for _ts, te in hits["name_prefix"])
+                )
+                if not prefixed and not (contacts and contact_mentions(doc[s:e].text, contacts)):
+                    continue
+            span = doc[s:e]
+            people.append(
+                Person(
+                    name=span.text,
+                    title=title,
+                    role=role,
+                    start=base + span.start_char,
+                    end=base + span.end_char,
+                )
+            )
+        return people
+
+    # ------------------------------------------------------------ evidence
+
+    def collect(
+        self, doc: Doc, base: int, mixed: bool, contacts: Sequence[dict[str, Any]] = ()
+    ) -> _Collected:
+        n = len(doc)
+        if n == 0:
+            return _Collected([], [], [])
+        hits: list[tuple[str, str | None, int, int]] = []
+        loss_criteria: frozenset[str] = frozenset()
+        for comp in self.matchers(mixed):
+            hits.extend(comp(doc))
+            loss_criteria |= comp.loss_criteria
+        starts = {0}
+        if doc.has_annotation("SENT_START"):
+            starts.update(sent.start for sent in doc.sents)
+        for kind, _cid, _s, e in hits:
+            if kind == "nl" and e < n:
+                starts.add(e)
+        seg_starts = sorted(starts)
+        seg_ends = [*seg_starts[1:], n]
+        # Group hits by segment.
+        seg_hits: dict[int, dict[str, list[Any]]] = {}
+        cue_segs: set[int] = set()
+        for kind, cid, s, e in hits:
+            if kind == "nl":
+                continue
+            seg = bisect_right(seg_starts, s) - 1
+            bucket = seg_hits.setdefault(seg, {})
+            if kind in ("cue", "gap"):
+                bucket.setdefault(kind, []).append((cid, s, e))
+                cue_segs.add(seg)
+            else:
+                bucket.setdefault(kind, []).append((s, e))
+        text = doc.text
+        seg_chars = [doc[i].idx for i in seg_starts]
+        seg_labels: dict[int, set[str]] = {}
+        if cue_segs:
+            for label, cs, _ce in find_entities(text):
+                seg = bisect_right(seg_chars, cs) - 1
+                if seg in cue_segs:
+                    seg_labels.setdefault(seg, set()).add(label)
+        spans = self._person_spans(doc, seg_starts, contacts)
+        person_starts = sorted(s for s, _e in spans)
+        items: list[_Item] = []
+        highlights: list[tuple[int, int, str, bool]] = []
+        positive_cues: dict[int, list[tuple[str, int, int]]] = {}
+        for seg in sorted(cue_segs):
+            bucket = seg_hits[seg]
+            if "teach" in bucket:
+                continue
+            a, b = seg_starts[seg], seg_ends[seg]
+            pseudo = bucket.get("pseudo", [])
+            triggers = [
+                (kind, s, e)
+                for kind in NEG_KINDS
+                for s, e in bucket.get(kind, ())
+                if not _overlaps(s, e, pseudo)
+            ]
+            trig_spans = [(s, e) for _k, s, e in triggers]
+            terms = sorted(s for s, e in bucket.get("term", ()) if not _overlaps(s, e, trig_spans))
+            question = any(doc[s].text == "?" for s, _e in bucket.get("unc_post", ()))
+            hedged = bool(bucket.get("hedge"))
+            valid = [
+                (s, e)
+                for s, e in bucket.get("valid", ())
+                if not _overlaps(s, e, trig_spans)
+                and _negation(s, e, triggers, terms, False) is None
+            ]
+            labels = seg_labels.get(seg, set())
+            k = bisect_left(person_starts, a)
+            if k < len(person_starts) and person_starts[k] < b:
+                labels = labels | PERSON_LABELS
+            best: dict[str, _Item] = {}
+            gap_spans: dict[str, list[tuple[int, int]]] = {}
+            for cid, s, e in bucket.get("gap", ()):
+                gap_spans.setdefault(cid, []).append((s, e))
+                loss = cid in loss_criteria and _overlaps(
+                    s, e, [(x, y) for k, x, y in triggers if k.startswith("loss")]
+                )
+                self._keep(best, doc, base, a, b, cid, 0, True, loss, s, e)
+            for cid, s, e in bucket.get("cue", ()):
+                if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
+                    continue
+                neg = _negation(s, e, triggers, terms, cid in loss_criteria)
+                if neg is not None:
+                    self._keep(best, doc, base, a, b, cid, 0, True, neg == "loss", s, e)
+                    continue
+                if question:
+                    continue  # a question asked is not an answer given
+                level = 1
+                if valid and _same_clause(s, e, valid, terms):
+                    level = 3
+                elif self.entities.get(cid, frozenset()) & labels:
+                    level = 2
+                if hedged:
+                    level = 1
+                self._keep(best, doc, base, a, b, cid, level, False, False, s, e)
+                positive_cues.setdefault(seg, []).append((cid, s, e))
+            for item in best.values():
+                items.append(item)
+                highlights.append((item.cue_start, item.cue_end, item.cid, item.negated))
+        people = self._people(doc, base, seg_starts, spans, seg_hits, positive_cues, contacts)
+        return _Collected(items, people, highlights)
+
+    @staticmethod
+    def _keep(
+        best: dict[str, _Item],
+        doc: Doc,
+        base: int,
+        a: int,
+        b: int,
+        cid: str,
+        level: int,
+        negated: bool,
+        loss: bool,
+        s: int,
+        e: int,
+    ) -> None:
+        current = best.get(cid)
+        if current is not None:
+            if current.negated and not negated:
+                pass  # positive beats a negated cue in the same segment
+            elif (not current.negated and negated) or (
+                level <= current.level and not (loss and not current.loss)
+            ):
+                return
+        seg = doc[a:b]
+        start, end = seg.start_char, seg.end_char
+        text = doc.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        cue_start, cue_end = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
+        if end - start > QUOTE_MAX:
+            half = (QUOTE_MAX - (cue_end - cue_start)) // 2
+            lo = max(start, cue_start - max(half, 20))
+            hi = min(end, cue_end + max(half, 20))
+            while lo > start and not text[lo - 1].isspace():
+                lo -= 1
+            while hi < end and not text[hi].isspace():
+                hi += 1
+            start, end = lo, hi
+        best[cid] = _Item(
+            cid=cid,
+            level=level,
+            negated=negated,
+            loss=loss,
+            start=base + start,
+            end=base + end,
+            cue_start=base + cue_start,
+            cue_end=base + cue_end,
+        )
+
+
+_analysers: dict[tuple[int, int], _Analyser] = {}
+
+
+def _analyser(lang: str, playbooks: PlaybookSet) -> _Analyser:
+    nlp = get_pipeline(lang)
+    key = (id(nlp), id(playbooks))
+    found = _analysers.get(key)
+    if found is None:
+        found = _analyser_cache_put(key, _Analyser(nlp, playbooks))
+    return found
+
+
+def _analyser_cache_put(key: tuple[int, int], analyser: _Analyser) -> _Analyser:
+    return _analysers.setdefault(key, analyser)
+
+
+def warm_up(playbooks: PlaybookSet | None = None) -> None:
+    """Compile the patterns of both languages now (the TUI calls this in a worker)."""
+    from kamcoach.playbooks.loader import load_playbooks
+
+    pset = playbooks or load_playbooks()
+    for lang in LANGS:
+        _analyser(lang, pset).matchers(mixed=True)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def _score_items(
+    items: Iterable[_Item], criteria: Sequence[str], text: str
+) -> dict[str, CriterionScore]:
+    by_cid: dict[str, list[_Item]] = {}
+    for item in items:
+        by_cid.setdefault(item.cid, []).append(item)
+    scores: dict[str, CriterionScore] = {}
+    for cid in criteria:
+        found = by_cid.get(cid, [])
+        positive = sorted((i for i in found if not i.negated), key=lambda i: (-i.level, i.start))
+        negative = sorted((i for i in found if i.negated), key=lambda i: i.start)
+
+        def ev(item: _Item) -> Evidence:
+            return Evidence(
+                text=text[item.start : item.end],
+                start=item.start,
+                end=item.end,
+                negated=item.negated,
+            )
+
+        if positive:
+            score = positive[0].level
+            evidence = [ev(i) for i in positive[:MAX_EVIDENCE]] + [ev(i) for i in negative[:1]]
+            scores[cid] = CriterionScore(cid, score, status_for(score), evidence)
+        elif negative:
+            loss = any(i.loss for i in negative)
+            scores[cid] = CriterionScore(
+                cid,
+                0,
+                "gap",
+                [ev(i) for i in negative[:MAX_EVIDENCE]],
+                reason="loss" if loss else "negated",
+            )
+        else:
+            scores[cid] = CriterionScore(cid, 0, "missing", [])
+    return scores
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """Cut a long note into pieces spaCy accepts, at a line or sentence break when possible."""
+    if len(text) <= CHUNK_CHARS:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + CHUNK_CHARS)
+        if end < len(text):
+            cut = max(text.rfind("\n", pos, end), text.rfind(". ", pos, end))
+            if cut > pos + CHUNK_CHARS // 2:
+                end = cut + 1
+        out.append((pos, text[pos:end]))
+        pos = end
+    return out
+
+
+def _resolve_lang(text: str, lang: str | None) -> tuple[str, bool]:
+    if lang in (None, "", "auto"):
+        detection = detect_language(text)
+        return detection.lang, detection.mixed
+    if lang not in LANGS:
+        raise InputError(f"unsupported language {lang!r} (allowed: auto, fr, en)")
+    return lang, detect_language(text).mixed
+
+
+def _playbook(playbooks: PlaybookSet, playbook: str | Playbook) -> Playbook:
+    return playbook if isinstance(playbook, Playbook) else playbooks.playbook(playbook)
+
+
+def _finish(
+    collected: list[_Collected],
+    text: str,
+    lang: str,
+    pb: Playbook,
+    note_id: Any,
+    contacts: Sequence[dict[str, Any]],
+    criteria: Sequence[str] | None = None,
+) -> NoteAnalysis:
+    items = [i for c in collected for i in c.items]
+    scores = _score_items(items, criteria or pb.criteria_ids, text)
+    people = finish_people([p for c in collected for p in c.people], contacts)
+    analysis = NoteAnalysis(
+        lang=lang,
+        playbook=pb.id,
+        scores={cid: scores[cid] for cid in pb.criteria_ids} if criteria is None else scores,
+        overall=overall_score(pb, scores),
+        people=people,
+        id=note_id,
+    )
+    analysis.highlights = sorted(h for c in collected for h in c.highlights)
+    return analysis
+
+
+def _clean(text: Any) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"a note must be text, got {type(text).__name__}")
+    return text[:MAX_NOTE_CHARS].replace("\x00", " ")
+
+
+def analyze_text(
+    text: str,
+    *,
+    playbooks: PlaybookSet,
+    playbook: str | Playbook = "meddic",
+    lang: str = "auto",
+    contacts: Sequence[dict[str, Any]] = (),
+    note_id: Any = None,
+    criteria: Sequence[str] | None = None,
+) -> NoteAnalysis:
+    """Analyse one note. ``contacts`` are the deal's known contacts (id, name, title).
+
+    ``criteria`` (all criterion ids, for the accuracy benchmark) overrides the
+    playbook's list of criteria to score.
+    """
+    text = _clean(text)
+    pb = _playbook(playbooks, playbook)
+    code, mixed = _resolve_lang(text, lang)
+    analyser = _analyser(code, playbooks)
+    chunks = _chunks(text)
+    collected = [
+        analyser.collect(doc, base, mixed, contacts)
+        for (base, _t), doc in zip(chunks, analyser.nlp.pipe(t for _b, t in chunks), strict=True)
+    ]
+    return _finish(collected, text, code, pb, note_id, contacts, criteria)
+
+
+# ---------------------------------------------------------------- batches
+
+BLOCK = 256
+
+
+def _analyse_block(
+    block: list[tuple[Any, str, str | None]],
+    playbooks: PlaybookSet,
+    pb: Playbook,
+    criteria: Sequence[str] | None,
+) -> list[NoteAnalysis]:
+    prepared: list[tuple[Any, str, str, bool]] = []
+    for note_id, text, lang in block:
+        clean = _clean(text)
+        code, mixed = _resolve_lang(clean, lang)
+        prepared.append((note_id, clean, code, mixed))
+    results: list[NoteAnalysis | None] = [None] * len(prepared)
+    for code in LANGS:
+        indexes = [i for i, p in enumerate(prepared) if p[2] == code and len(p[1]) <= CHUNK_CHARS]
+        if not indexes:
+            continue
+        analyser = _analyser(code, playbooks)
+        docs = analyser.nlp.pipe(prepared[i][1] for i in indexes)
+        for i, doc in zip(indexes, docs, strict=True):
+            note_id, clean, _code, mixed = prepared[i]
+            results[i] = _finish(
+                [analyser.collect(doc, 0, mixed)], clean, code, pb, note_id, (), criteria
+            )
+    for i, (note_id, clean, code, _mixed) in enumerate(prepared):
+        if results[i] is None:
+            results[i] = analyze_text(
+                clean,
+                playbooks=playbooks,
+                playbook=pb,
+                lang=code,
+                note_id=note_id,
+                criteria=criteria,
+            )
+    return [r for r in results if r is not None]
+
+
+_worker_state: dict[str, Any] = {}
+
+
+def _worker_init(playbooks: PlaybookSet, pb: Playbook, criteria: Sequence[str] | None) -> None:
+    _worker_state.update(playbooks=playbooks, pb=pb, criteria=criteria)
+
+
+def _worker_block(block: list[tuple[Any, str, str | None]]) -> list[NoteAnalysis]:
+    return _analyse_block(
+        block, _worker_state["playbooks"], _worker_state["pb"], _worker_state["criteria"]
+    )
+
+
+def _blocks(
+    items: Iterable[tuple[Any, str, str | None]],
+) -> Iterator[list[tuple[Any, str, str | None]]]:
+    block: list[tuple[Any, str, str | None]] = []
+    for item in items:
+        block.append(item)
+        if len(block) >= BLOCK:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def analyze_texts(
+    items: Iterable[tuple[Any, str, str | None]],
+    *,
+    playbooks: PlaybookSet,
+    playbook: str | Playbook = "meddic",
+    workers: int = 1,
+    progress: Progress | None = None,
+    total: int | None = None,
+    criteria: Sequence[str] | None = None,
+) -> Iterator[NoteAnalysis]:
+    """Analyse ``(id, text, lang or None)`` items in order, streaming (memory stays flat).
+
+    Notes are grouped in blocks and each language's block goes through
+    ``nlp.pipe``; ``workers > 1`` spreads blocks over processes, each loading
+    its own pipelines. ``progress(done, total)`` is called after each block.
+    """
+    pb = _playbook(playbooks, playbook)
+    done = 0
+    if workers <= 1:
+        for block in _blocks(items):
+            yield from _analyse_block(block, playbooks, pb, criteria)
+            done += len(block)
+            if progress:
+                progress(done, total)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(playbooks, pb, criteria)) as pool:
+        for results in pool.imap(_worker_block, _blocks(items)):
+            yield from results
+            done += len(results)
+            if progress:
+                progress(done, total)
+
+
+# ---------------------------------------------------------------- several notes
+
+
+def combine(analyses: Sequence[NoteAnalysis], playbook: Playbook) -> dict[str, CriterionScore]:
+    """Merge the analyses of one deal's notes, oldest first.
+
+    The best evidence wins; a later *explicit loss* ("our champion left",
+    "budget gelé") replaces it, quoting the loss; a later plain gap ("haven't met
+    the CFO yet") never lowers what an earlier note established. A score is
+    never lowered without a quote. Evidence carries the note id it came from.
+    """
+    merged: dict[str, CriterionScore] = {}
+    for cid in playbook.criteria_ids:
+        current = CriterionScore(cid, 0, "missing", [])
+        for analysis in analyses:
+            score = analysis.scores.get(cid)
+            if score is None:
+                continue
+            note_id = analysis.id if isinstance(analysis.id, int) else None
+            tagged = CriterionScore(
+                cid,
+                score.score,
+                score.status,
+                [
+                    Evidence(
+                        e.text,
+                        e.start,
+                        e.end,
+                        e.negated,
+                        e.note_id if e.note_id is not None else note_id,
+                    )
+                    for e in score.evidence
+                ],
+                score.reason,
+            )
+            if tagged.score > 0:
+                if current.score == 0 or tagged.score >= current.score:
+                    current = tagged
+            elif tagged.status == "gap" and (
+                current.score == 0 or (tagged.reason == "loss" and tagged.evidence)
+            ):
+                current = tagged
+        merged[cid] = current
+    return merged

@@ -1,0 +1,259 @@
+"""Compile the playbook patterns and the shared cue lists into spaCy matchers.
+
+Everything is compiled once per (pipeline language, cue language) pair and
+cached: one ``PhraseMatcher`` on ``LOWER`` holds every phrase (criterion cues,
+gap phrases, negation/uncertainty/loss triggers, validation, hedges, teaching
+cues, role words), and one ``Matcher`` holds the token patterns. Each French
+phrase is also added without accents, and every apostrophe phrase with the
+typographic apostrophe too, so "deja valide" and "n’avons" match like
+"déjà validé" and "n'avons".
+
+Patterns of one cue language can be compiled for the other language's
+pipeline: a mixed note runs the cues of both languages on one ``Doc``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kamcoach.analysis.language import CONTEXT_KEYS, LanguageCues, load_language, unaccent
+from kamcoach.errors import PlaybookError
+from kamcoach.playbooks.model import LANGS, PlaybookSet
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.matcher import Matcher, PhraseMatcher
+    from spacy.tokens import Doc
+
+#: Cue-list keys compiled into the phrase matcher, and the hit kind they produce.
+CONTEXT_KINDS: dict[str, str] = {
+    "negation_pre": "neg_pre",
+    "negation_post": "neg_post",
+    "uncertainty_pre": "unc_pre",
+    "uncertainty_post": "unc_post",
+    "loss_pre": "loss_pre",
+    "loss_post": "loss_post",
+    "terminators": "term",
+    "pseudo": "pseudo",
+    "hedges": "hedge",
+    "validation": "valid",
+    "teaching": "teach",
+}
+PEOPLE_KINDS: dict[str, str] = {
+    "economic_buyer_titles": "eb_title",
+    "other_titles": "title",
+    "name_prefixes": "name_prefix",
+}
+
+
+def variants(phrase: str, lang: str) -> set[str]:
+    """The forms a phrase is matched in: lowercase, unaccented (French), both apostrophes."""
+    base = phrase.strip().lower()
+    forms = {base}
+    if lang == "fr":
+        forms.add(unaccent(base))
+    for form in list(forms):
+        if "'" in form:
+            forms.add(form.replace("'", "’"))
+        if "’" in form:
+            forms.add(form.replace("’", "'"))
+    return forms
+
+
+@dataclass(slots=True)
+class Compiled:
+    """The matchers of one cue language, built for one pipeline's vocabulary."""
+
+    pipeline_lang: str
+    cue_lang: str
+    phrase: PhraseMatcher
+    matcher: Matcher
+    labels: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    loss_criteria: frozenset[str] = frozenset()
+
+    def __call__(self, doc: Doc) -> list[tuple[str, str | None, int, int]]:
+        """All hits in ``doc`` as ``(kind, criterion or None, start token, end token)``."""
+        labels = self.labels
+        hits = [(*labels[m], s, e) for m, s, e in self.phrase(doc)]
+        hits.extend((*labels[m], s, e) for m, s, e in self.matcher(doc))
+        return hits
+
+
+def _label(compiled: Compiled, kind: str, cid: str | None) -> str:
+    name = f"{kind}|{cid or ''}"
+    key = compiled.phrase.vocab.strings.add(name)
+    compiled.labels[key] = (kind, cid)
+    return name
+
+
+def _add_phrases(
+    compiled: Compiled, nlp: Language, kind: str, cid: str | None, phrases: Iterable[str]
+) -> None:
+    forms = sorted({form for p in phrases for form in variants(p, compiled.cue_lang)})
+    if not forms:
+        return
+    docs = [doc for doc in nlp.tokenizer.pipe(forms) if len(doc)]
+    if docs:
+        compiled.phrase.add(_label(compiled, kind, cid), docs)
+
+
+def _add_tokens(
+    compiled: Compiled,
+    kind: str,
+    cid: str | None,
+    patterns: Iterable[Iterable[dict[str, Any]]],
+    where: tuple[Any, str] | None = None,
+) -> None:
+    from spacy.errors import MatchPatternError
+
+    label = _label(compiled, kind, cid)
+    for i, pattern in enumerate(patterns):
+        try:
+            compiled.matcher.add(label, [list(pattern)])
+        except (MatchPatternError, ValueError, KeyError, TypeError) as exc:
+            if where is None:
+                raise
+            path, key = where
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PlaybookError(path, f"{key}[{i}]", f"invalid token pattern: {first}") from None
+
+
+def _teaching_patterns(nlp: Language, cues: LanguageCues) -> list[list[dict[str, Any]]]:
+    """ "<a|the> <criterion noun> is someone/the person ..." style generic definitions."""
+    dets = ["the", "a", "an", "le", "la", "l'", "l’", "un", "une", "your", "votre", "ton"]
+    verbs = ["is", "are", "est", "sont", "means", "signifie"]
+    heads = [
+        "someone",
+        "somebody",
+        "anyone",
+        "whoever",
+        "quelqu'un",
+        "quelqu’un",
+        "celui",
+        "celle",
+        "ceux",
+        "typically",
+        "usually",
+        "generally",
+        "généralement",
+        "souvent",
+        "often",
+    ]
+    patterns = []
+    for noun in sorted({n.lower() for n in cues["teaching_nouns"]}):
+        noun_tokens = [{"LOWER": t.text} for t in nlp.tokenizer(noun)]
+        patterns.append(
+            [
+                {"LOWER": {"IN": dets}},
+                *noun_tokens,
+                {"LOWER": {"IN": verbs}},
+                {"LOWER": {"IN": heads}},
+            ]
+        )
+        patterns.append(
+            [
+                {"LOWER": {"IN": dets}},
+                *noun_tokens,
+                {"LOWER": {"IN": verbs}},
+                {"LOWER": {"IN": ["the", "a", "la", "une", "le"]}},
+                {"LOWER": {"IN": ["person", "people", "individual", "personne", "one"]}},
+            ]
+        )
+    return patterns
+
+
+def compile_patterns(
+    nlp: Language, cue_lang: str, playbooks: PlaybookSet, cues: LanguageCues | None = None
+) -> Compiled:
+    """Build the matchers of ``cue_lang`` for ``nlp``'s vocabulary; errors name file and key."""
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    cues = cues or load_language(cue_lang)
+    pipeline_lang = nlp.lang
+    compiled = Compiled(
+        pipeline_lang=pipeline_lang,
+        cue_lang=cue_lang,
+        phrase=PhraseMatcher(nlp.vocab, attr="LOWER"),
+        matcher=Matcher(nlp.vocab),
+        loss_criteria=frozenset(cues["loss_criteria"]),
+    )
+    for cid, criterion in sorted(playbooks.criteria.items()):
+        lp = criterion.patterns.get(cue_lang)
+        if lp is None:
+            continue
+        _add_phrases(compiled, nlp, "cue", cid, lp.phrases)
+        _add_phrases(compiled, nlp, "gap", cid, lp.gap_phrases)
+        if lp.token_patterns:
+            _add_tokens(
+                compiled,
+                "cue",
+                cid,
+                lp.token_patterns,
+                where=(criterion.source, f"patterns.{cue_lang}.token_patterns"),
+            )
+    for key, kind in CONTEXT_KINDS.items():
+        _add_phrases(compiled, nlp, kind, None, cues[key])
+    for key, kind in PEOPLE_KINDS.items():
+        _add_phrases(compiled, nlp, kind, None, cues[key])
+    _add_tokens(compiled, "teach", None, _teaching_patterns(nlp, cues))
+    _add_tokens(compiled, "nl", None, [[{"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}]])
+    if cue_lang == "fr":
+        # "n'avons qu'un budget": "ne ... que" means "only", not a negation.
+        ne = {"LOWER": {"IN": ["ne", "n'", "n’"]}}
+        que = {"LOWER": {"IN": ["que", "qu'", "qu’"]}}
+        _add_tokens(compiled, "pseudo", None, [[ne, que], [ne, {"OP": "{1,2}"}, que]])
+    return compiled
+
+
+_cache: dict[tuple[int, str, int], Compiled] = {}
+_cache_lock = threading.Lock()
+
+
+def compiled_for(nlp: Language, cue_lang: str, playbooks: PlaybookSet) -> Compiled:
+    """Cached :func:`compile_patterns` per pipeline object, cue language and playbook set."""
+    key = (id(nlp), cue_lang, id(playbooks))
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is None:
+            found = compile_patterns(nlp, cue_lang, playbooks)
+            _cache[key] = found
+    return found
+
+
+def validate_patterns(playbook_set: PlaybookSet) -> None:
+    """Load the language cue files and compile every pattern on blank pipelines.
+
+    Called by ``kamcoach playbooks check``; raises :class:`PlaybookError` naming
+    the file and key of the first bad pattern. Needs no downloaded model.
+    """
+    import spacy
+
+    from kamcoach.analysis.language import language_files, read_language
+
+    criteria = frozenset(playbook_set.criteria)
+    for lang in LANGS:
+        for path in language_files(lang):
+            cues = read_language(path, criteria)
+        for key in CONTEXT_KEYS:
+            for phrase in cues[key]:
+                if phrase != phrase.strip():
+                    raise PlaybookError(cues.source, f"context.{key}", f"untrimmed {phrase!r}")
+        nlp = spacy.blank(lang)
+        for cid, criterion in playbook_set.criteria.items():
+            lp = criterion.patterns.get(lang)
+            if lp is None:
+                continue
+            for key, phrases in (("phrases", lp.phrases), ("gap_phrases", lp.gap_phrases)):
+                for i, phrase in enumerate(phrases):
+                    if not len(nlp.make_doc(phrase)):
+                        raise PlaybookError(
+                            criterion.source, f"patterns.{lang}.{key}[{i}]", "phrase has no token"
+                        )
+            del cid
+        compile_patterns(nlp, lang, playbook_set, cues)

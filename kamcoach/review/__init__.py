@@ -1,0 +1,1 @@
+"""Pipeline review for managers: deterministic deal flags, totals, coaching and reports."""

@@ -139,3 +139,16 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@_register
+def m004_import_identity(db: Database) -> None:
+    """CRM imports match notes and accounts on (source, external id): index and guard them."""
+    db.executescript(
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_notes_external ON notes(source, external_id)
+            WHERE external_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_accounts_external ON accounts(source, external_id)
+            WHERE external_id IS NOT NULL;
+        """
+    )

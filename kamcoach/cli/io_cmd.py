@@ -1,0 +1,273 @@
+"""``kamcoach import`` and ``kamcoach export``: deals in from a CRM, results back out."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.output import console
+from kamcoach.io.values import DATE_ORDERS
+
+if TYPE_CHECKING:
+    from kamcoach.io.importer import ImportPlan
+
+PROGRESS_THRESHOLD = 5000
+BAD_ROWS_SHOWN = 50
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    default="auto",
+    show_default=True,
+    metavar="auto|salesforce|hubspot|pipedrive|FILE.toml",
+    help="Which CRM export format: detected from the headers by default, or a mapping file.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["auto", "opportunities", "notes"]),
+    default="auto",
+    show_default=True,
+    help="Deals (opportunities) or notes/activities; detected from the headers by default.",
+)
+@click.option(
+    "--date-format",
+    type=click.Choice(DATE_ORDERS),
+    help="Day-first (dmy) or month-first (mdy) numeric dates, when the file cannot tell.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
+@click.option("--strict", is_flag=True, help="Write nothing when any row is bad (exit code 1).")
+@click.option(
+    "--bad-rows",
+    "bad_rows_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the bad rows (row number and reason) to this CSV file.",
+)
+@pass_ctx
+def import_(
+    obj: Ctx,
+    file: Path,
+    mapping: str,
+    kind: str,
+    date_format: str | None,
+    dry_run: bool,
+    strict: bool,
+    bad_rows_path: Path | None,
+) -> None:
+    """Import a Salesforce, HubSpot or Pipedrive CSV export (deals or notes).
+
+    Headers are mapped to kamcoach fields automatically (English or French
+    exports; UTF-8, UTF-8 with BOM or cp1252; , ; tab or | separators) and
+    the mapping is printed before anything is written. CRM stages map to
+    kamcoach stages; accounts are deduplicated by fuzzy name ("Carrefour SA"
+    is "CARREFOUR"). Re-importing the same file changes nothing; an updated
+    export records stage, amount and close-date changes in the deal
+    history. Bad rows are listed with their row number (the header is row
+    1) and skipped; the rest is written in one transaction.
+
+    \b
+    Example:
+      kamcoach import opportunities.csv --dry-run
+      kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
+      kamcoach import notes.csv --mapping team_crm.toml
+    """
+    from kamcoach.errors import InputError
+    from kamcoach.io.importer import apply_plan, plan_import
+
+    out = console()
+    chosen: str | Path = mapping
+    if mapping.endswith(".toml"):
+        chosen = Path(mapping)
+    db = obj.db
+    with _progress(out, "Reading " + file.name) as progress:
+        plan = plan_import(
+            db,
+            file,
+            mapping=chosen,
+            kind=None if kind == "auto" else kind,
+            date_format=date_format,
+            progress=progress,
+        )
+    _print_mapping(out, plan)
+    _print_bad_rows(out, plan)
+    if bad_rows_path is not None:
+        _write_bad_rows(bad_rows_path, plan)
+    summary = plan.summary()
+    line = (
+        f"{summary['new']} new, {summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{summary['bad']} bad rows"
+    )
+    extra = []
+    if summary["new_accounts"]:
+        extra.append(f"{summary['new_accounts']} new accounts")
+    if summary["new_contacts"]:
+        extra.append(f"{summary['new_contacts']} new contacts")
+    if summary["history"]:
+        extra.append(f"{summary['history']} history changes")
+    if plan.merged_accounts:
+        extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
+    detail = f" ({', '.join(extra)})" if extra else ""
+    what = "deals" if plan.kind == "opportunities" else "notes"
+    if dry_run:
+        click.echo(
+            f"{click.style('Dry run', fg='yellow')} ({what}): would write {line}{detail}. "
+            "Nothing written."
+        )
+        return
+    if strict and plan.bad_rows:
+        raise InputError(
+            f"{file}: {len(plan.bad_rows)} bad rows (first: row {plan.bad_rows[0].row}: "
+            f"{plan.bad_rows[0].reason}); --strict: nothing written"
+        )
+    apply_plan(db, plan)
+    click.echo(
+        f"{click.style('Imported', fg='green')} {what} from {file.name} into {obj.path}: "
+        f"{line}{detail}."
+    )
+
+
+@contextmanager
+def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar that only appears for files over PROGRESS_THRESHOLD rows."""
+    from rich.progress import Progress
+
+    bars: list[Progress] = []
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        if not bars:
+            bars.append(Progress(console=out, transient=True))
+            bars[0].start()
+            bars[0].add_task(label, total=total)
+        bars[0].update(bars[0].task_ids[0], completed=done)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.stop()
+
+
+def _print_mapping(out: Console, plan: ImportPlan) -> None:
+    table = Table(
+        title=f"{plan.crm.label} {plan.kind} export: {plan.path.name}",
+        header_style="bold",
+        caption=(
+            f"{plan.rows} rows · {plan.encoding} · {_delimiter_name(plan.delimiter)}-separated"
+            f" · dates: {plan.date_style.reason}"
+        ),
+    )
+    table.add_column("column in file")
+    table.add_column("kamcoach field")
+    table.add_column("match", justify="right")
+    for m in plan.mapping.matches:
+        table.add_row(escape(m.header), m.field, "exact" if m.score >= 100 else f"{m.score:.0f}%")
+    for header in plan.mapping.ignored:
+        table.add_row(escape(header), "[dim](ignored)[/dim]", "")
+    out.print(table)
+    for given, existing in plan.merged_accounts[:10]:
+        out.print(f"  account {given!r} is the same as {existing!r}", markup=False)
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, delimiter)
+
+
+def _print_bad_rows(out: Console, plan: ImportPlan) -> None:
+    if not plan.bad_rows:
+        return
+    table = Table(
+        title=f"{len(plan.bad_rows)} bad rows, skipped (row numbers count the header as row 1)",
+        header_style="bold red",
+    )
+    table.add_column("row", justify="right")
+    table.add_column("reason")
+    for bad in plan.bad_rows[:BAD_ROWS_SHOWN]:
+        table.add_row(str(bad.row), escape(bad.reason))
+    out.print(table)
+    if len(plan.bad_rows) > BAD_ROWS_SHOWN:
+        out.print(f"... and {len(plan.bad_rows) - BAD_ROWS_SHOWN} more (use --bad-rows FILE.csv)")
+
+
+def _write_bad_rows(path: Path, plan: ImportPlan) -> None:
+    import csv
+
+    from kamcoach.errors import InputError
+
+    rows = plan.bad_rows
+    try:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["row", "reason"])
+            for bad in rows:
+                writer.writerow([bad.row, bad.reason])
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(["deals", "reviews", "notes"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="CSV for spreadsheets and CRM imports, JSON Lines for scripts.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: UTF-8 with BOM, ';' separators, decimal commas.",
+)
+@pass_ctx
+def export(obj: Ctx, kind: str, fmt: str, output: Path | None, excel: bool) -> None:
+    """Export deals (with latest scores), reviews (per-criterion scores) or notes.
+
+    Deals keep their CRM source and id so the file can go back to the CRM;
+    each criterion of the latest review becomes a score_<criterion> column.
+
+    \b
+    Example:
+      kamcoach export deals --format csv --excel -o pipeline.csv
+      kamcoach export reviews --format jsonl > reviews.jsonl
+    """
+    from kamcoach.errors import InputError
+    from kamcoach.io.exporter import export_rows, write_export
+
+    if excel and fmt != "csv":
+        raise InputError("--excel applies to --format csv only")
+    columns, rows = export_rows(obj.db, kind)
+    if output is None:
+        stream = sys.stdout.buffer
+        write_export(columns, rows, fmt, stream, excel=excel)
+        stream.flush()
+        return
+    try:
+        with output.open("wb") as fh:
+            count = write_export(columns, rows, fmt, fh, excel=excel)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+    click.echo(f"wrote {count} {kind} to {output}", err=True)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(import_)
+    group.add_command(export)

@@ -1,0 +1,250 @@
+"""Parse the amounts and dates that CRM exports contain, strictly.
+
+CRM exports are written by people in many locales: "1 234,56 €" from a
+French Excel, "$1,234.56" from a US Salesforce org, "1.234,56" from a German
+one. A wrong guess silently turns 1,234 euros into 1.234 euros, so these
+parsers accept only forms they can read without doubt and raise
+``ValueError`` with a short reason otherwise (the importer turns it into a
+bad-row report). Dates are detected per file, not per value, because
+"03/04/2025" alone cannot say whether it is March or April.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# ---------------------------------------------------------------- amounts
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "€": "EUR",
+    "$": "USD",
+    "US$": "USD",
+    "£": "GBP",
+    "¥": "JPY",
+    "CHF": "CHF",
+}
+
+_CODE = re.compile(r"[A-Z]{3}")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_NUMBER = re.compile(r"\d[\d.,]*")
+
+
+def parse_amount(text: str | None) -> tuple[float, str | None] | None:
+    """``"1 234,56 €"`` -> ``(1234.56, "EUR")``; empty -> ``None``; unreadable -> ValueError.
+
+    Rules, chosen so no value is read two ways:
+    - spaces, no-break spaces and apostrophes group thousands;
+    - with both ``.`` and ``,`` the last one is the decimal mark;
+    - a single ``.`` or ``,`` followed by exactly three digits groups thousands
+      ("1,234" and "1.234" are 1234: CRM amounts never carry three decimals);
+    - followed by one or two digits it is the decimal mark;
+    - a currency symbol (€ $ £) or ISO code (EUR, USD...) may stand before or after;
+    - "12k", words or several numbers are refused.
+    """
+    if text is None:
+        return None
+    raw = text.strip()
+    if not raw:
+        return None
+    negative = False
+    body = raw
+    if body.startswith("(") and body.endswith(")"):
+        negative, body = True, body[1:-1].strip()
+    if body.startswith("-"):
+        negative, body = True, body[1:].strip()
+    currency: str | None = None
+    for symbol in sorted(CURRENCY_SYMBOLS, key=len, reverse=True):
+        if body.startswith(symbol) or body.endswith(symbol):
+            if symbol.isalpha() and not _standalone(body, symbol):
+                continue
+            currency = CURRENCY_SYMBOLS[symbol]
+            body = body[len(symbol) :] if body.startswith(symbol) else body[: -len(symbol)]
+            break
+    if currency is None:
+        head, tail = body[:3], body[-3:]
+        if _CODE.fullmatch(head) and _standalone(body, head):
+            currency, body = head, body[3:]
+        elif _CODE.fullmatch(tail) and _standalone(body, tail):
+            currency, body = tail, body[:-3]
+    body = body.strip()
+    if body.startswith("-") and not negative:
+        negative, body = True, body[1:]
+    body = _SPACES.sub("", body)
+    if not body or not _NUMBER.fullmatch(body):
+        raise ValueError(f"amount {raw!r} is not a number")
+    value = _read_number(body, raw)
+    return (-value if negative else value, currency)
+
+
+def _standalone(body: str, code: str) -> bool:
+    """A letter code counts only when separated from the digits ("EUR 12", "12 EUR", "12EUR")."""
+    rest = body[len(code) :] if body.startswith(code) else body[: -len(code)]
+    rest = rest.strip()
+    return bool(rest) and (rest[0].isdigit() or rest[-1].isdigit() or rest[0] in "-(")
+
+
+def _read_number(body: str, raw: str) -> float:
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        decimal = "." if body.rfind(".") > body.rfind(",") else ","
+        group = "," if decimal == "." else "."
+        whole, _, frac = body.rpartition(decimal)
+        if decimal in whole or not _grouped(whole, group) or len(frac) > 2:
+            raise ValueError(f"amount {raw!r} mixes separators in an unreadable way")
+        return float(whole.replace(group, "") + "." + frac)
+    mark = "." if dots else ("," if commas else "")
+    if not mark:
+        return float(body)
+    count = dots or commas
+    whole, _, frac = body.rpartition(mark)
+    if count > 1:
+        if not _grouped(body, mark):
+            raise ValueError(f"amount {raw!r}: {mark!r} groups are not of three digits")
+        return float(body.replace(mark, ""))
+    if len(frac) == 3 and whole and len(whole) <= 3:
+        return float(whole + frac)
+    if 1 <= len(frac) <= 2 and whole:
+        return float(whole + "." + frac)
+    raise ValueError(f"amount {raw!r} cannot be read without guessing the decimal mark")
+
+
+def _grouped(text: str, group: str) -> bool:
+    parts = text.split(group)
+    return (
+        1 <= len(parts[0]) <= 3
+        and all(p.isdigit() for p in parts)
+        and all(len(p) == 3 for p in parts[1:])
+    )
+
+
+# ---------------------------------------------------------------- dates
+
+DATE_ORDERS = ("dmy", "mdy")
+
+_ISO = re.compile(
+    r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
+    r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_NUMERIC = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})"
+    r"(?:,?[T ]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateStyle:
+    """How the dates of one file are written: ``iso`` only, or numeric ``dmy``/``mdy``."""
+
+    order: str  # "dmy", "mdy" or "iso" (no numeric dates seen)
+    reason: str  # why: shown to the user next to the mapping
+
+
+class AmbiguousDates(ValueError):
+    """Every numeric date in the file reads both as day/month and month/day."""
+
+    def __init__(self, example: str) -> None:
+        self.example = example
+        super().__init__(example)
+
+
+class MixedDates(ValueError):
+    """Some dates can only be day-first and others only month-first."""
+
+    def __init__(self, dmy_example: str, mdy_example: str) -> None:
+        self.dmy_example = dmy_example
+        self.mdy_example = mdy_example
+        super().__init__(f"{dmy_example} / {mdy_example}")
+
+
+def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateStyle:
+    """Look at every date of a file and decide how numeric dates are ordered.
+
+    A value like "25/03/2025" proves day-first, "03/25/2025" proves month-first.
+    Dotted dates ("25.03.2025") are day-first by convention. When nothing
+    proves an order and some value would change meaning ("03/04/2025"),
+    :class:`AmbiguousDates` is raised unless ``forced`` ("dmy"/"mdy") is given.
+    """
+    if forced is not None and forced not in DATE_ORDERS:
+        raise ValueError(f"date format {forced!r} is not one of {', '.join(DATE_ORDERS)}")
+    dmy_proof = mdy_proof = ambiguous = None
+    dotted = numeric = False
+    for value in values:
+        text = value.strip()
+        if not text or _ISO.fullmatch(text):
+            continue
+        match = _NUMERIC.fullmatch(text)
+        if not match:
+            continue
+        numeric = True
+        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+        dotted = dotted or sep == "."
+        if first > 12 and second <= 12:
+            dmy_proof = dmy_proof or text
+        elif second > 12 and first <= 12:
+            mdy_proof = mdy_proof or text
+        elif first != second and first <= 12 and second <= 12:
+            ambiguous = ambiguous or text
+    if forced:
+        return DateStyle(forced, f"--date-format {forced}")
+    if dmy_proof and mdy_proof:
+        raise MixedDates(dmy_proof, mdy_proof)
+    if dmy_proof:
+        return DateStyle("dmy", f"day first ({dmy_proof!r} has a day above 12)")
+    if mdy_proof:
+        return DateStyle("mdy", f"month first ({mdy_proof!r} has a day above 12)")
+    if dotted:
+        return DateStyle("dmy", "day first (dotted dates)")
+    if ambiguous:
+        raise AmbiguousDates(ambiguous)
+    if numeric:
+        return DateStyle("dmy", "day and month never differ")
+    return DateStyle("iso", "ISO dates")
+
+
+def parse_datetime(text: str | None, order: str = "dmy") -> datetime | None:
+    """Read one date (optionally with a time) in the file's ``order``; empty -> None."""
+    if text is None or not text.strip():
+        return None
+    raw = text.strip()
+    hour = minute = second = 0
+    match = _ISO.fullmatch(raw)
+    if match:
+        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if match.group(4):
+            hour, minute = int(match.group(4)), int(match.group(5))
+            second = int(match.group(6) or 0)
+    else:
+        match = _NUMERIC.fullmatch(raw)
+        if not match:
+            raise ValueError(
+                f"date {raw!r} is not a date (expected YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY)"
+            )
+        first, second_part = int(match.group(1)), int(match.group(3))
+        if match.group(2) == "." or order != "mdy":
+            day, month = first, second_part
+        else:
+            month, day = first, second_part
+        year = int(match.group(4))
+        if year < 100:
+            year += 2000
+        if match.group(5):
+            hour, minute = int(match.group(5)), int(match.group(6))
+            second = int(match.group(7) or 0)
+            half = (match.group(8) or "").lower()
+            if half == "pm" and hour < 12:
+                hour += 12
+            elif half == "am" and hour == 12:
+                hour = 0
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise ValueError(f"date {raw!r} does not exist ({exc})") from None
+
+
+def parse_date(text: str | None, order: str = "dmy") -> date | None:
+    """Like :func:`parse_datetime` but keeps the day only."""
+    moment = parse_datetime(text, order)
+    return moment.date() if moment else None

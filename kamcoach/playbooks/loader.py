@@ -43,6 +43,8 @@ PHASE_IDS: tuple[str, ...] = (
     "qualification",
     "next_steps",
 )
+#: Files in a playbook folder that are not playbooks (pipeline-review flag thresholds).
+NOT_PLAYBOOKS = frozenset({"flags.toml"})
 ENTITY_LABELS = frozenset(
     {"MONEY", "PERCENT", "DATE", "TIME", "CARDINAL", "QUANTITY", "PERSON", "PER", "ORG"}
 )
@@ -318,6 +320,8 @@ def load_playbooks(
         for path in sorted((folder / "criteria").glob("*.toml")):
             criterion_files[path.stem] = path
         for path in sorted(folder.glob("*.toml")):
+            if path.name in NOT_PLAYBOOKS:
+                continue
             top_files[path.stem] = path
     criteria = {cid: parse_criterion(_read_toml(p), p) for cid, p in criterion_files.items()}
     playbooks: dict[str, Playbook] = {}

@@ -1,0 +1,288 @@
+"""``kamcoach pipeline`` and ``kamcoach coach``: the manager's weekly review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.domain.stages import STAGES
+from kamcoach.errors import InputError
+from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.review.config import FLAG_IDS, load_flag_config
+from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
+from kamcoach.review.report import (
+    DEFAULT_LIMIT,
+    heat_text,
+    render_coaching_html,
+    render_coaching_markdown,
+    render_html,
+    render_markdown,
+)
+
+PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
+_RICH_HEAT = {
+    None: "white on grey35",
+    0: "white on red3",
+    1: "black on dark_orange",
+    2: "black on yellow3",
+    3: "white on green4",
+}
+_SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write report ({exc.strerror})") from None
+    click.echo(f"wrote {output}", err=True)
+
+
+def heat_strip(deal: DealRow, playbooks: PlaybookSet) -> Text:
+    """One coloured cell per criterion: short id and 0-3 score (``-`` not analysed)."""
+    strip = Text()
+    for cid, score in deal.scores.items():
+        short = playbooks.criteria[cid].short if cid in playbooks.criteria else cid
+        gap = deal.statuses.get(cid) == "gap"
+        style = "white on dark_red" if gap else _RICH_HEAT.get(score, "")
+        strip.append(f"{short}{'-' if score is None else score}", style=style)
+        strip.append(" ")
+    return strip
+
+
+def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: int | None) -> None:
+    """The rich table view: exceptions first, then totals per owner and per stage."""
+    out = console()
+    t = report.total
+    out.print(
+        f"[bold]Pipeline review {report.today.isoformat()}[/bold]: "
+        f"{t.deals} open deals, pipeline {t.pipeline:,.0f}, weighted {t.weighted:,.0f}, "
+        f"qualified {t.qualified:,.0f} ({t.share_qualified:.0%}); "
+        f"[bold red]{t.share_flagged:.0%} of the pipeline is flagged[/bold red] "
+        f"({t.flagged_deals} deals, {t.flagged:,.0f})."
+    )
+    table = Table(header_style="bold", show_lines=True)
+    for col, justify in (
+        ("deal", "left"),
+        ("owner", "left"),
+        ("stage", "left"),
+        ("amount", "right"),
+        ("close", "left"),
+        ("score", "right"),
+        ("criteria", "left"),
+        ("flags", "left"),
+        ("ask next", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    shown = report.deals if not limit else report.deals[:limit]
+    for d in shown:
+        flags = Text()
+        for i, f in enumerate(d.flags):
+            if i:
+                flags.append("\n")
+            flags.append(f.id, style=_SEVERITY_STYLE.get(f.severity, ""))
+            flags.append(f": {f.reason}")
+        table.add_row(
+            Text(f"#{d.id} {d.name}\n{d.account}"),
+            d.owner,
+            d.stage,
+            f"{d.amount:,.0f} {d.currency}",
+            d.close_date.isoformat() if d.close_date else "",
+            "n/a" if d.score is None else f"{d.score:.0f}",
+            heat_strip(d, playbooks),
+            flags if d.flags else Text("—", style="dim"),
+            Text(d.next_question.text) if d.next_question else Text(""),
+        )
+    out.print(table)
+    if limit and len(report.deals) > limit:
+        out.print(f"[dim]{len(report.deals) - limit} more deals (use --limit 0 to see all).[/dim]")
+    for title, first, totals in (
+        ("By owner", "owner", report.by_owner.values()),
+        ("By stage", "stage", report.by_stage.values()),
+    ):
+        render_rows(
+            [
+                {
+                    first: x.key,
+                    "deals": x.deals,
+                    "flagged": x.flagged_deals,
+                    "pipeline": x.pipeline,
+                    "weighted": x.weighted,
+                    "qualified": x.qualified,
+                    "share_flagged": f"{x.share_flagged:.0%}",
+                }
+                for x in totals
+            ],
+            "table",
+            title=title,
+        )
+
+
+def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, Any]]:
+    shorts = {cid: c.short for cid, c in playbooks.criteria.items()}
+    return [
+        {
+            "id": d.id,
+            "name": d.name,
+            "account": d.account,
+            "owner": d.owner,
+            "stage": d.stage,
+            "amount": d.amount,
+            "currency": d.currency,
+            "close_date": d.close_date.isoformat() if d.close_date else None,
+            "score": d.score,
+            "gate_passed": d.gate_passed,
+            "criteria": heat_text(d, shorts),
+            "flags": ";".join(d.flag_ids()),
+            "reasons": " | ".join(f"{f.id}: {f.reason}" for f in d.flags),
+            "next_question": d.next_question.text if d.next_question else None,
+        }
+        for d in report.deals
+    ]
+
+
+@click.command()
+@click.option("--owner", help="Only this rep's deals (case-insensitive).")
+@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@click.option("--flag", type=click.Choice(FLAG_IDS), help="Only deals carrying this flag.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Deals listed in table/md/html (default {DEFAULT_LIMIT}; 0 = all). Totals cover all.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of the terminal.",
+)
+@format_option(PIPELINE_FORMATS)
+@pass_ctx
+def pipeline(
+    obj: Ctx,
+    owner: str | None,
+    stage: str | None,
+    flag: str | None,
+    limit: int | None,
+    output: Path | None,
+    fmt: str,
+) -> None:
+    """Weekly pipeline review: flagged deals first, with evidence and the next question.
+
+    Each flagged deal shows its per-criterion heat strip, every flag with the
+    evidence behind it, and the playbook question to ask next. Totals per owner
+    and stage give the pipeline, the weighted and the qualified pipeline and
+    the share of pipeline flagged. Thresholds: playbooks/flags.toml, overridden
+    by flags.toml in your config folder. --format md/html write a self-contained
+    report to e-mail.
+
+    \b
+    Example:
+      kamcoach pipeline --owner "Camille Martin" --flag no_power
+      kamcoach pipeline --format html -o review.html
+    """
+    config = load_flag_config()
+    report = review_pipeline(
+        obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config
+    )
+    cap = DEFAULT_LIMIT if limit is None else (limit or None)
+    if fmt == "json":
+        _write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
+    elif fmt == "csv":
+        chunks: list[str] = []
+        render_rows(_csv_rows(report, obj.playbooks), "csv", out=chunks.append)
+        _write("".join(chunks), output)
+    elif fmt == "md":
+        _write(render_markdown(report, obj.playbooks, limit=cap), output)
+    elif fmt == "html":
+        _write(render_html(report, obj.playbooks, limit=cap), output)
+    else:
+        if output is not None:
+            raise InputError("--output needs --format json, csv, md or html")
+        print_pipeline_table(report, obj.playbooks, cap)
+
+
+@click.command()
+@click.option("--owner", help="Only this rep.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of the practice questions.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of the terminal.",
+)
+@format_option(("table", "json", "md", "html"))
+@pass_ctx
+def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str) -> None:
+    """Coaching per rep: criteria most often left missing, trend, questions to practise.
+
+    For each rep: the share of open deals where each criterion is missing or a
+    stated gap in the latest review, the average review score over the last 30
+    days against the 30 before, and for the three weakest criteria the
+    playbook's discovery questions to practise.
+
+    \b
+    Example:
+      kamcoach coach --owner "Camille Martin" --lang fr
+    """
+    from kamcoach.review.coaching import coach as build
+
+    reps = build(obj.db, obj.playbooks, owner)
+    if owner and not reps:
+        raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")
+    if fmt == "json":
+        _write(json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n", output)
+        return
+    if fmt == "md":
+        _write(render_coaching_markdown(reps, lang), output)
+        return
+    if fmt == "html":
+        _write(render_coaching_html(reps, lang), output)
+        return
+    if output is not None:
+        raise InputError("--output needs --format json, md or html")
+    out = console()
+    for rep in reps:
+        trend = rep.trend
+        out.print(
+            f"\n[bold]{rep.owner}[/bold]: {rep.open_deals} open deals, {rep.analysed_deals} "
+            f"analysed; average review score {trend.previous if trend.previous is not None else '—'}"
+            f" → {trend.recent if trend.recent is not None else '—'} ({trend.direction})"
+        )
+        table = Table(header_style="bold")
+        for col in ("criterion", "missing", "avg score (prev → last 30 d)"):
+            table.add_column(col)
+        for g in rep.criteria:
+            table.add_row(
+                g.name,
+                f"{g.missing}/{g.deals} ({g.missing_share:.0%})",
+                f"{'—' if g.trend.previous is None else f'{g.trend.previous:.1f}'} → "
+                f"{'—' if g.trend.recent is None else f'{g.trend.recent:.1f}'}",
+            )
+        out.print(table)
+        for g in rep.weakest:
+            out.print(Text(f"Practise {g.name}", style="bold"))
+            for q in g.questions:
+                out.print(Text.assemble("  • ", (q.phase, "dim"), " ", q.text.get(lang)))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(pipeline)
+    group.add_command(coach)

@@ -394,3 +394,48 @@ def test_imported_database_is_protected_from_demo(runner: CliRunner, db_path: Pa
     with pytest.raises(DemoRefused):
         load_demo(db)
     db.close()
+
+
+def test_fuzzy_dedupe_keeps_numbered_and_different_companies_apart(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Opportunity Name,Account Name,Stage\n"
+        "A,Client 12,Prospecting\n"
+        "B,Client 13,Prospecting\n"
+        "C,Orange,Prospecting\n"
+        "D,Orano,Prospecting\n"
+        "E,Carrefour France,Prospecting\n"
+        "F,carrefour,Prospecting\n"
+        "G,Carrefour S.A.,Prospecting\n",
+        encoding="utf-8",
+    )
+    result = run(runner, db_path, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in rows(db_path, "SELECT name FROM accounts ORDER BY id")] == [
+        "Client 12",
+        "Client 13",
+        "Orange",
+        "Orano",
+        "Carrefour France",
+        "carrefour",
+    ]
+
+
+def test_large_file_goes_through_the_progress_bar(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.csv"
+    lines = ["Deal - ID,Deal - Title,Deal - Organization,Deal - Stage,Deal - Value"]
+    lines += [f"{i},Deal {i},Org {i % 50},Lead In,{i * 10}" for i in range(6000)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    db = open_db(db_path)
+    plan = importer.plan_import(db, path, progress=lambda done, total: calls.append((done, total)))
+    db.close()
+    assert calls[0] == (1000, 6000) and calls[-1] == (6000, 6000)
+    assert plan.summary()["new"] == 6000 and plan.summary()["new_accounts"] == 50
+    result = run(runner, db_path, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "6000 new, 0 updated, 0 unchanged, 0 bad rows" in result.output

@@ -18,8 +18,9 @@ Identity rules, chosen so that re-importing the same file writes nothing:
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -93,11 +94,11 @@ ProgressFn = Callable[[int, int], None]
 
 
 def account_key(name: str) -> str:
-    """The normalised form accounts are compared on."""
+    """The normalised form accounts are compared on: no legal words, words sorted."""
     # "S.A.S." must read as "SAS", not as three one-letter words.
     tokens = normalise(name.replace(".", "")).split()
     kept = [t for t in tokens if t not in LEGAL_WORDS]
-    return " ".join(kept or tokens)
+    return " ".join(sorted(kept or tokens))
 
 
 def person_key(name: str) -> str:
@@ -199,7 +200,7 @@ class _Accounts:
     def __init__(self, db: Database, source: str) -> None:
         self.by_key: dict[str, tuple[int, str]] = {}
         self.by_ext: dict[str, int] = {}
-        self.cache: dict[str, tuple[int, str] | None] = {}
+        self.cache: dict[str, tuple[int, str]] = {}
         for acc_id, name, ext, src in db.execute(
             "SELECT id, name, external_id, source FROM accounts ORDER BY id"
         ):
@@ -214,19 +215,28 @@ class _Accounts:
         key = account_key(name)
         found = self.by_key.get(key)
         if found is None and self.keys:
-            best = process.extractOne(
-                key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=ACCOUNT_CUTOFF
-            )
-            if best is not None:
-                found = self.by_key[best[0]]
-        self.cache[name] = found
+            digits = _digits(key)
+            # Keys are stored with sorted words, so plain ratio here equals
+            # token_sort_ratio without re-sorting every candidate on every call.
+            for candidate, _score, _index in process.extract(
+                key, self.keys, scorer=fuzz.ratio, score_cutoff=ACCOUNT_CUTOFF, limit=5
+            ):
+                # "Client 12" is not "Client 13": numbers must agree exactly.
+                if _digits(candidate) == digits:
+                    found = self.by_key[candidate]
+                    break
+        if found is not None:  # a miss may turn into a hit once the file adds the account
+            self.cache[name] = found
         return found
 
     def add(self, name: str, acc_id: int) -> None:
         key = account_key(name)
         self.by_key[key] = (acc_id, name)
         self.keys.append(key)
-        self.cache = {}
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"\d+", text)
 
 
 def _next_id(db: Database, table: str) -> int:
@@ -334,17 +344,19 @@ class _RowError(Exception):
 class _Row:
     """One data row, read through the header mapping."""
 
-    def __init__(self, plan: ImportPlan, number: int, cells: list[str]) -> None:
+    __slots__ = ("cells", "columns", "number", "plan")
+
+    def __init__(
+        self, plan: ImportPlan, number: int, cells: list[str], columns: dict[str, int]
+    ) -> None:
         self.plan = plan
         self.number = number
         self.cells = cells
-
-    def has(self, name: str) -> bool:
-        return self.plan.mapping.column(name) is not None
+        self.columns = columns
 
     def get(self, name: str) -> str:
-        index = self.plan.mapping.column(name)
-        if index is None or index >= len(self.cells):
+        index = self.columns.get(name)
+        if index is None:
             return ""
         return self.cells[index].strip()
 
@@ -367,9 +379,11 @@ class _Row:
             raise _RowError(f"column {self.header(name)!r}: {exc}") from None
 
 
-def _rows(data: CsvData, plan: ImportPlan, progress: ProgressFn | None) -> list[tuple[int, _Row]]:
+def _rows(
+    data: CsvData, plan: ImportPlan, progress: ProgressFn | None
+) -> Iterator[tuple[int, _Row]]:
     width = len(data.headers)
-    out = []
+    columns = plan.mapping.columns()
     total = len(data.rows)
     for done, (number, cells) in enumerate(data.rows, start=1):
         if progress and (done % PROGRESS_EVERY == 0 or done == total):
@@ -383,8 +397,7 @@ def _rows(data: CsvData, plan: ImportPlan, progress: ProgressFn | None) -> list[
                 )
             )
             continue
-        out.append((number, _Row(plan, number, cells)))
-    return out
+        yield number, _Row(plan, number, cells, columns)
 
 
 def _plan_deals(db: Database, data: CsvData, plan: ImportPlan, progress: ProgressFn | None) -> None:

@@ -19,6 +19,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,20 @@ class MappingError(InputError):
         super().__init__(f"{where}: {problem}")
 
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """Lower-case, strip accents, turn punctuation into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]+", " ", plain.casefold()).strip()
+    """Lower-case, strip accents, turn punctuation into single spaces.
+
+    Cached: an export repeats the same account, stage and owner names on
+    thousands of rows.
+    """
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", text.casefold()).strip()
 
 
 @dataclass(slots=True)
@@ -273,6 +283,10 @@ class HeaderMapping:
             if m.field == name:
                 return m.index
         return None
+
+    def columns(self) -> dict[str, int]:
+        """Field -> column index, for per-row lookups."""
+        return {m.field: m.index for m in self.matches}
 
     @property
     def ignored(self) -> list[str]:

@@ -342,3 +342,14 @@ def test_unknown_filters_are_user_errors(tdb: Database, playbooks: PlaybookSet) 
         run(tdb, playbooks, flag="nope")
     with pytest.raises(InputError, match="unknown stage"):
         run(tdb, playbooks, stage="won")
+
+
+def test_note_phrase_index_follows_note_edits(tdb: Database, playbooks: PlaybookSet) -> None:
+    add_deal(tdb, 1)
+    add_note(tdb, 1, "Budget frozen for now.")
+    assert "red_flag" in flags_of(run(tdb, playbooks), 1)
+    tdb.execute("UPDATE notes SET text = 'Budget approved.' WHERE opportunity_id = 1")
+    assert "red_flag" not in flags_of(run(tdb, playbooks), 1)
+    tdb.execute("DELETE FROM notes")
+    add_note(tdb, 1, "Gel budgétaire annoncé")  # accents folded by the index and the regex
+    assert flags_of(run(tdb, playbooks), 1)["red_flag"] == 'note of 2026-11-19: "Gel budgétaire"'

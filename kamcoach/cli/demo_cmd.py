@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.output import console, render_rows
+from kamcoach.cli.output import console
 from kamcoach.io.demo import load_demo
-from kamcoach.storage import repo
 
 
 @click.command()
@@ -30,22 +29,25 @@ def demo(obj: Ctx, force: bool) -> None:
         f"[green]Demo loaded[/green] into {obj.path}: {counts['accounts']} accounts, "
         f"{counts['contacts']} contacts, {counts['opportunities']} deals, {counts['notes']} notes."
     )
-    rows = _stage_summary(obj)
-    render_rows(rows, "table", title="Pipeline by stage")
+    _analyse_demo(obj)
+    from kamcoach.cli.pipeline_cmd import print_pipeline_table
+    from kamcoach.review.pipeline import review_pipeline
+
+    print_pipeline_table(review_pipeline(obj.db, obj.playbooks), obj.playbooks, None)
 
 
-def _stage_summary(obj: Ctx) -> list[dict[str, object]]:
-    from kamcoach.domain.stages import STAGES
+def _analyse_demo(obj: Ctx) -> None:
+    """Score every demo deal with the note analyser (when installed) so the review has scores."""
+    try:
+        from kamcoach.review.deal_analysis import analyze_all
+    except ImportError:
+        return
+    from rich.progress import Progress
 
-    deals = repo.list_deals(obj.db)
-    rows: list[dict[str, object]] = []
-    for stage in STAGES:
-        in_stage = [d for d in deals if d["stage"] == stage]
-        rows.append(
-            {
-                "stage": stage,
-                "deals": len(in_stage),
-                "amount": float(sum(d["amount"] for d in in_stage)),
-            }
+    with Progress(console=console(), transient=True) as bar:
+        task = bar.add_task("Analysing demo notes", total=None)
+        analyze_all(
+            obj.db,
+            obj.playbooks,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    return rows

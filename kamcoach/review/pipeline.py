@@ -316,6 +316,15 @@ def _gather(
     return facts
 
 
+def _fts_query(phrases: Iterable[str]) -> str:
+    """An FTS5 query matching any of the phrases (each a quoted phrase, OR-ed)."""
+    return " OR ".join('"' + p.replace('"', '""') + '"' for p in phrases if p.strip())
+
+
+def _has_fts(db: Database) -> bool:
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name = 'notes_fts'").fetchone())
+
+
 def _scan_notes(
     db: Database,
     scope_sql: str,
@@ -324,40 +333,48 @@ def _scan_notes(
     today: date,
     get: Any,
 ) -> None:
-    """One streaming pass over note texts for the champion-lost and red-flag phrases."""
-    scans = []
+    """Find champion-lost and red-flag phrases in the notes of the deals in scope.
+
+    The FTS5 index (migration m003: case and accents folded, word tokens)
+    returns only the notes holding a phrase, so the cost follows the number
+    of hits, not the number of notes; the phrase regex then quotes the exact
+    words as evidence. Without the index (an old file opened read-only) the
+    same regex streams over every note once.
+    """
+    fts = _has_fts(db)
     for fid in ("champion_lost", "red_flag"):
         if not config.enabled(fid):
             continue
         rule = config.rule(fid)
-        pattern = phrase_pattern([p for ps in rule.phrases.values() for p in ps])
-        if pattern is not None:
-            cutoff = (
-                (today - timedelta(days=rule.lookback_days)).isoformat()
-                if rule.lookback_days
-                else ""
+        phrases = [p for ps in rule.phrases.values() for p in ps]
+        pattern = phrase_pattern(phrases)
+        if pattern is None:
+            continue
+        extra, p = "", list(params)
+        if rule.lookback_days:
+            extra = " AND created_at >= ?"
+            p.append((today - timedelta(days=rule.lookback_days)).isoformat())
+        if fts:
+            sql = (
+                "SELECT opportunity_id, created_at, text FROM notes WHERE id IN "
+                "(SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?) "
+                f"AND {scope_sql}{extra} ORDER BY opportunity_id, created_at"
             )
-            scans.append((fid, pattern, cutoff))
-    if not scans:
-        return
-    oldest = min(c for _, _, c in scans)
-    extra, p = "", list(params)
-    if oldest:
-        extra = " AND created_at >= ?"
-        p.append(oldest)
-    cursor = db.execute(
-        f"SELECT opportunity_id, created_at, text FROM notes WHERE {scope_sql}{extra} "
-        "ORDER BY opportunity_id, created_at",
-        p,
-    )
-    for opp, created_at, text in cursor:
-        for fid, pattern, cutoff in scans:
-            if cutoff and created_at < cutoff:
-                continue
+            p = [_fts_query(phrases), *p]
+        else:
+            sql = (
+                f"SELECT opportunity_id, created_at, text FROM notes WHERE {scope_sql}{extra} "
+                "ORDER BY opportunity_id, created_at"
+            )
+        for opp, created_at, text in db.execute(sql, p):
             match = pattern.search(text)
             if match is None:
-                continue
-            evidence = (created_at[:10], match.group(0))
+                if not fts:
+                    continue
+                quote = text[:60] + ("…" if len(text) > 60 else "")
+            else:
+                quote = match.group(0)
+            evidence = (created_at[:10], quote)
             if fid == "red_flag":
                 get(opp).red_phrase = evidence
             else:

@@ -152,3 +152,37 @@ def m004_import_identity(db: Database) -> None:
             WHERE external_id IS NOT NULL;
         """
     )
+
+
+@_register
+def m003_pipeline_review(db: Database) -> None:
+    """Indexes for the bulk pipeline review, and a full-text index of note texts.
+
+    The review reads the latest analyser review per deal (covering index on
+    reviews), its scores (covering index on review_scores), and looks for
+    red-flag phrases in every note: an FTS5 index (accents and case folded)
+    turns that scan into an index lookup. Triggers keep it in step with notes.
+    """
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS idx_reviews_kind_opp
+            ON reviews(author_kind, opportunity_id, created_at, id);
+        CREATE INDEX IF NOT EXISTS idx_review_scores_cover
+            ON review_scores(review_id, criterion, score, status);
+        CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5(
+            text, content='notes', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER IF NOT EXISTS notes_fts_insert AFTER INSERT ON notes BEGIN
+            INSERT INTO notes_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS notes_fts_delete AFTER DELETE ON notes BEGIN
+            INSERT INTO notes_fts(notes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS notes_fts_update AFTER UPDATE OF text ON notes BEGIN
+            INSERT INTO notes_fts(notes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO notes_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
+        """
+    )

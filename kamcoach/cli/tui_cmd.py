@@ -1,0 +1,63 @@
+"""``kamcoach tui`` (and bare ``kamcoach``): open the terminal app.
+
+On first use the default database does not exist yet: it is created and
+filled with the demo pipeline, and the app says so in one line, so a new user
+lands on real-looking data instead of an empty table.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from kamcoach.cli.context import Ctx, pass_ctx
+
+DEMO_NOTICE = "No database yet at {path}: loaded the demo pipeline so you can look around."
+
+
+def prepare_database(obj: Ctx) -> str | None:
+    """Open the database, loading the demo into a brand-new one; returns the notice to show."""
+    path: Path = obj.path
+    fresh = str(path) != ":memory:" and (not path.exists() or path.stat().st_size == 0)
+    db = obj.db
+    if not fresh:
+        return None
+    from kamcoach.io.demo import load_demo
+
+    load_demo(db)
+    return DEMO_NOTICE.format(path=path)
+
+
+@click.command("tui")
+@click.option(
+    "--no-model",
+    is_flag=True,
+    help="Do not load the language model at start (faster; analysis loads it when needed).",
+)
+@pass_ctx
+def tui(obj: Ctx, no_model: bool) -> None:
+    """Open the terminal app: pipeline, deal scorecard, qualification, pre-call checklist.
+
+    Runs on --db (or KAMCOACH_DB, or the default database). When the default
+    database does not exist yet it is created with the demo pipeline. Press ?
+    in the app for the keys; ctrl+p jumps to any deal or account.
+
+    \b
+    Example:
+      kamcoach                      # same as `kamcoach tui`
+      kamcoach tui --db team.db
+    """
+    started = time.perf_counter()
+    notice = prepare_database(obj)
+    from kamcoach.tui.app import make_app
+
+    app = make_app(
+        obj.db, obj.playbooks, notice=notice, preload_model=not no_model, started=started
+    )
+    app.run()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(tui)

@@ -1,0 +1,119 @@
+"""What the screens show, read from the core in one call each (run inside workers).
+
+These functions only gather: every rule lives in the core modules
+(``review.pipeline``, ``review.prep``, ``domain.scoring``), the same ones the
+CLI calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from kamcoach.domain.models import CriterionScore, Review
+from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
+from kamcoach.playbooks.model import Playbook, PlaybookSet
+from kamcoach.review.prep import deal_scores, detect_deal_lang
+from kamcoach.storage import repo
+
+
+@dataclass(slots=True)
+class DealView:
+    """One deal as the deal screen shows it."""
+
+    deal: dict[str, Any]
+    playbook: Playbook
+    scores: dict[str, CriterionScore]
+    verdict: GateVerdict
+    overall: float
+    flags: list[Any]
+    """:class:`kamcoach.review.pipeline.Flag` items (id, severity, reason)."""
+    contacts: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    """Newest first."""
+    reviews: list[Review]
+    """Oldest first: the trend."""
+    lang: str
+    overrides: dict[str, Review] = field(default_factory=dict)
+    """criterion -> the latest human review that set it."""
+
+    @property
+    def id(self) -> int:
+        return int(self.deal["id"])
+
+
+def load_pipeline(
+    db: Database,
+    playbooks: PlaybookSet,
+    *,
+    owner: str | None = None,
+    stage: str | None = None,
+    flag: str | None = None,
+) -> Any:
+    """The manager's pipeline review (same function as ``kamcoach pipeline``)."""
+    from kamcoach.review.pipeline import review_pipeline
+
+    return review_pipeline(db, playbooks, owner=owner, stage=stage, flag=flag)
+
+
+def deal_flags(db: Database, playbooks: PlaybookSet, deal: dict[str, Any]) -> list[Any]:
+    """The pipeline-review flags of one deal (none for closed deals)."""
+    if deal["stage"] in ("closed_won", "closed_lost"):
+        return []
+    report = load_pipeline(db, playbooks, owner=deal["owner"] or None, stage=deal["stage"])
+    for row in report.deals:
+        if row.id == deal["id"]:
+            return list(row.flags)
+    return []
+
+
+def load_deal(db: Database, playbooks: PlaybookSet, deal_id: int) -> DealView:
+    deal = repo.get_deal(db, deal_id)
+    playbook = playbooks.playbook(deal["playbook"])
+    scores = deal_scores(db, deal_id, playbooks)
+    notes = repo.deal_notes(db, deal_id, newest_first=True)
+    reviews = repo.deal_reviews(db, deal_id)
+    overrides: dict[str, Review] = {}
+    for review in reviews:
+        if review.author_kind != "analyser" and review.playbook == playbook.id:
+            for cid in review.scores:
+                overrides[cid] = review
+    try:
+        flags = deal_flags(db, playbooks, deal)
+    except Exception:  # a broken flag config must not hide the deal
+        flags = []
+    return DealView(
+        deal=deal,
+        playbook=playbook,
+        scores=scores,
+        verdict=gate_verdict(playbook, deal["stage"], scores),
+        overall=overall_score(playbook, scores),
+        flags=flags,
+        contacts=repo.deal_contacts(db, deal_id),
+        notes=notes,
+        reviews=reviews,
+        lang=detect_deal_lang(notes),
+        overrides=overrides,
+    )
+
+
+def evidence_spans(
+    note: dict[str, Any], scores: dict[str, CriterionScore]
+) -> list[tuple[int, int, bool, str]]:
+    """(start, end, negated, criterion) of the evidence quoted from this note."""
+    text = str(note["text"])
+    spans: list[tuple[int, int, bool, str]] = []
+    for cid, score in scores.items():
+        for ev in score.evidence:
+            if ev.note_id is not None and ev.note_id != note["id"]:
+                continue
+            start, end = ev.start, ev.end
+            if not (0 <= start < end <= len(text) and text[start:end] == ev.text):
+                found = text.find(ev.text) if ev.text else -1
+                if found < 0:
+                    continue
+                start, end = found, found + len(ev.text)
+            spans.append((start, end, ev.negated, cid))
+    return sorted(spans)

@@ -1,0 +1,1 @@
+"""Typed modal dialogs that return a value to the screen that opened them."""

@@ -1,0 +1,56 @@
+"""The help screen: what each screen is for and its keys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# kamcoach — keys
+
+**Everywhere**: `ctrl+p` jump to a deal or account (fuzzy) · `ctrl+t` light/dark theme ·
+`?` this help · `escape` back · `ctrl+q` quit. The footer always lists the keys of the
+current screen.
+
+## Pipeline (managers)
+Open deals with stage, amount, close date, owner, the criterion heat strip
+(one letter per criterion: red = stated gap, orange = nothing, yellow = mentioned,
+green = specific/validated), the score and the flags. Totals above: pipeline,
+weighted, qualified (passing the stage gate) and share flagged.
+`enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload.
+
+## Deal
+Scorecard per criterion with evidence quotes, flags with reasons, contacts and buying
+roles, the review trend, notes newest first with evidence highlighted (green supports,
+red is a stated gap).
+`n` add a note (analysed in the background) · `o` override the selected criterion ·
+`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist.
+
+## Qualify
+A walk through the playbook in Natural Selling order: what we know, the rubric, the
+questions, and what the customer said. The analyser suggests a score as you type.
+`ctrl+n` next criterion · `ctrl+b` previous · `ctrl+s` save the review.
+
+## Pre-call checklist
+The gaps that matter at the deal's stage, ordered by meeting phase, with the question,
+when to ask it, what to confirm and who should attend.
+`e` export Markdown (path dialog).
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Full screens: pipeline, deal, qualify, checklist."""

@@ -1,0 +1,110 @@
+"""The pre-call checklist of one deal, with Markdown export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+
+from kamcoach.review.prep import build_checklist, checklist_markdown
+from kamcoach.tui.dialogs.export import ExportDialog
+from kamcoach.tui.messages import ChecklistReady, WorkFailed
+from kamcoach.tui.widgets.status import ModelStatus
+
+if TYPE_CHECKING:
+    from kamcoach.tui.app import KamcoachApp
+
+
+def default_export_path(checklist: Any, folder: Path | None = None) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", checklist.deal.lower()).strip("-")[:40] or "deal"
+    return (folder or Path.cwd()) / f"prep-{checklist.deal_id}-{slug}.md"
+
+
+class ChecklistScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="checklist.back"),
+        Binding("e", "export", "Export md", id="checklist.export", tooltip="Write Markdown"),
+        Binding("r", "reload", "Rebuild", id="checklist.reload"),
+    ]
+
+    def __init__(self, deal_id: int) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.checklist: Any = None
+        self.markdown = ""
+
+    @property
+    def kapp(self) -> KamcoachApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="checklist-top"):
+            yield Static("Pre-call checklist", id="checklist-head")
+            yield ModelStatus()
+        with VerticalScroll(id="checklist-body"):
+            yield Markdown("", id="checklist-md")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#checklist-body").loading = True
+        self.build()
+
+    @work(thread=True, exclusive=True, group="checklist")
+    def build(self) -> None:
+        try:
+            self.kapp.analyse_if_stale(self.deal_id)
+            with self.kapp.db_lock:
+                checklist = build_checklist(self.kapp.db, self.deal_id, self.kapp.playbooks)
+        except Exception as exc:
+            self.post_message(WorkFailed("building the checklist", str(exc)))
+            return
+        self.post_message(ChecklistReady(checklist))
+
+    async def on_checklist_ready(self, message: ChecklistReady) -> None:
+        self.checklist = c = message.checklist
+        self.markdown = checklist_markdown(c)
+        self.query_one("#checklist-head", Static).update(
+            f"[b]Pre-call checklist[/b] · #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
+            f"{sum(1 for a in c.attendees if a.missing)} missing roles"
+        )
+        await self.query_one("#checklist-md", Markdown).update(self.markdown)
+        body = self.query_one("#checklist-body")
+        body.loading = False
+        body.focus()
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.query_one("#checklist-body").loading = False
+        self.notify(f"{message.what} failed: {message.error}", severity="error")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.query_one("#checklist-body").loading = True
+        self.build()
+
+    def action_export(self) -> None:
+        if self.checklist is None:
+            self.notify("The checklist is still being built", severity="warning")
+            return
+        self.app.push_screen(
+            ExportDialog(default_export_path(self.checklist, self.kapp.export_dir)), self.export_to
+        )
+
+    def export_to(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            path.write_text(self.markdown, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Checklist written to {path}", timeout=6)

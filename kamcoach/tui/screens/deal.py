@@ -1,0 +1,354 @@
+"""One deal: scorecard with evidence, flags, contacts, review trend and notes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kamcoach.clock import now
+from kamcoach.domain.models import CriterionScore, Review
+from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.tui import data
+from kamcoach.tui.dialogs.note import NoteDialog
+from kamcoach.tui.dialogs.override import Override, OverrideDialog
+from kamcoach.tui.messages import DealAnalysed, DealLoaded, WorkFailed
+from kamcoach.tui.widgets.heat import heat_strip, score_text
+from kamcoach.tui.widgets.notes import note_text
+from kamcoach.tui.widgets.status import ModelStatus
+
+if TYPE_CHECKING:
+    from kamcoach.tui.app import KamcoachApp
+
+SPARK = "▁▂▃▄▅▆▇█"
+AUTHOR_MARK = {"analyser": "A", "rep": "R", "manager": "M"}
+
+
+def sparkline(values: list[float]) -> str:
+    return "".join(SPARK[min(7, int(max(0.0, v) / 100 * 7.999))] for v in values)
+
+
+class DealScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="deal.back"),
+        Binding("n", "add_note", "Add note", id="deal.note", tooltip="Write a call note"),
+        Binding("o", "override", "Override", id="deal.override", tooltip="Override the score"),
+        Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
+        Binding("p", "prep", "Checklist", id="deal.prep", tooltip="Pre-call checklist"),
+        Binding("a", "analyse", "Re-analyse", id="deal.analyse"),
+    ]
+
+    def __init__(self, deal_id: int) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.view: data.DealView | None = None
+        self.criteria: list[str] = []
+        self.busy = False
+
+    @property
+    def kapp(self) -> KamcoachApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="deal-top"):
+            yield Static("", id="deal-head")
+            yield ModelStatus()
+        with Horizontal(id="deal-body"):
+            with VerticalScroll(id="deal-left"):
+                table: DataTable[Any] = DataTable(id="scorecard", cursor_type="row")
+                yield table
+                yield Static("", id="evidence")
+                yield Static("", id="flags")
+                yield Static("", id="contacts")
+            with VerticalScroll(id="deal-right"):
+                yield Static("", id="trend")
+                yield Static("", id="notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#scorecard", DataTable)
+        table.add_column("Criterion", key="criterion", width=20)
+        table.add_column("Score", key="score")
+        table.add_column("Gate", key="gate")
+        table.add_column("By", key="by")
+        table.loading = True
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        """Load on first show and after qualify/checklist, which may have saved reviews."""
+        self.reload()
+
+    # ------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="deal-load")
+    def reload(self) -> None:
+        try:
+            with self.kapp.db_lock:
+                view = data.load_deal(self.kapp.db, self.kapp.playbooks, self.deal_id)
+        except Exception as exc:
+            self.post_message(WorkFailed("loading the deal", str(exc)))
+            return
+        self.post_message(DealLoaded(view))
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.busy = False
+        self.query_one("#scorecard", DataTable).loading = False
+        self.notify(f"{message.what} failed: {message.error}", severity="error")
+
+    def on_deal_loaded(self, message: DealLoaded) -> None:
+        self.view = view = message.view
+        playbooks = self.kapp.playbooks
+        d = view.deal
+        lang = view.lang
+        gate = view.verdict
+        head = Text()
+        head.append(f"#{d['id']} {d['name']}", style="bold")
+        head.append(f" · {d['account']} · {d['stage']} · {d['amount']:,.0f} {d['currency']}")
+        head.append(f" · close {d['close_date'] or '?'} · {d['owner']}\n")
+        head.append(f"{view.playbook.name.get(lang)}: ")
+        head.append_text(
+            heat_strip(
+                playbooks,
+                view.playbook,
+                {c: s.score for c, s in view.scores.items()},
+                {c: s.status for c, s in view.scores.items()},
+            )
+        )
+        head.append(f" {view.overall:.0f}/100  ")
+        if gate.passed:
+            head.append(f"gate {d['stage']}: passed", style="green")
+        else:
+            head.append(f"gate {d['stage']}: {len(gate.below)} below", style="red")
+        self.query_one("#deal-head", Static).update(head)
+
+        table = self.query_one("#scorecard", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self.criteria = list(view.playbook.criteria_ids)
+        minimums = view.playbook.gate(d["stage"])
+        for cid in self.criteria:
+            criterion = playbooks.criteria.get(cid)
+            score = view.scores.get(cid)
+            value, status = (score.score, score.status) if score else (0, "missing")
+            need = minimums.get(cid)
+            gate_cell = (
+                Text("")
+                if need is None
+                else Text(f"≥{need}", style="green" if value >= need else "bold red")
+            )
+            by = view.overrides.get(cid)
+            table.add_row(
+                criterion.name.get(lang) if criterion else cid,
+                score_text(value, status),
+                gate_cell,
+                by.author_kind if by else "analyser" if score else "",
+                key=cid,
+            )
+        table.loading = False
+        if self.criteria:
+            table.move_cursor(row=min(max(cursor, 0), len(self.criteria) - 1))
+        self._show_evidence()
+
+        flags = Text("Flags\n", style="bold")
+        if not view.flags:
+            flags.append("none\n", style="green")
+        for f in view.flags:
+            flags.append(
+                f"● {f.id}", style={"high": "bold red", "medium": "yellow"}.get(f.severity, "dim")
+            )
+            flags.append(f": {f.reason}\n")
+        self.query_one("#flags", Static).update(flags)
+
+        contacts = Text("Contacts\n", style="bold")
+        if not view.contacts:
+            contacts.append("none linked to this deal\n", style="yellow")
+        for c in view.contacts:
+            role = c["role"] if c["role"] not in (None, "unknown") else c["buying_role"]
+            contacts.append(f"{c['name']}", style="strike" if c["left_company"] else "")
+            contacts.append(f", {c['title'] or '?'} · {role.replace('_', ' ')}")
+            if c["left_company"]:
+                contacts.append(" (left)", style="red")
+            elif not c["engaged"]:
+                contacts.append(" (not engaged)", style="yellow")
+            contacts.append("\n")
+        self.query_one("#contacts", Static).update(contacts)
+
+        trend = Text("Review trend ", style="bold")
+        values = [r.overall for r in view.reviews if r.playbook == view.playbook.id]
+        if values:
+            trend.append(sparkline(values), style="cyan")
+            trend.append(f"  {len(values)} reviews\n")
+            for r in view.reviews[-4:]:
+                trend.append(
+                    f"{r.created_at:%Y-%m-%d} {r.author_kind:<8} {r.overall:5.1f}"
+                    + (f"  {', '.join(r.scores)}" if r.author_kind != "analyser" else "")
+                    + "\n",
+                    style="dim",
+                )
+        else:
+            trend.append("no review yet: press a to analyse the notes\n", style="dim")
+        self.query_one("#trend", Static).update(trend)
+
+        notes = Text(f"Notes ({len(view.notes)}, newest first)\n", style="bold")
+        for note in view.notes:
+            notes.append_text(note_text(note, data.evidence_spans(note, view.scores)))
+            notes.append("\n\n")
+        if not view.notes:
+            notes.append("no notes yet: press n to add one\n", style="dim")
+        self.query_one("#notes", Static).update(notes)
+        self.sub_title = d["name"]
+
+    @on(DataTable.RowHighlighted, "#scorecard")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_evidence()
+
+    def selected_criterion(self) -> str | None:
+        table = self.query_one("#scorecard", DataTable)
+        if not self.criteria or not 0 <= table.cursor_row < len(self.criteria):
+            return None
+        return self.criteria[table.cursor_row]
+
+    def _show_evidence(self) -> None:
+        view, cid = self.view, self.selected_criterion()
+        if view is None or cid is None:
+            return
+        criterion = self.kapp.playbooks.criteria.get(cid)
+        score = view.scores.get(cid)
+        text = Text()
+        text.append(f"{criterion.name.get(view.lang) if criterion else cid}: ", style="bold")
+        value = score.score if score else 0
+        if criterion:
+            text.append(criterion.rubric[value].get(view.lang) + "\n", style="italic")
+        if score and score.reason:
+            text.append(f"reason: {score.reason}\n", style="cyan")
+        evidence = score.evidence if score else []
+        if not evidence:
+            text.append("no evidence quoted\n", style="dim")
+        for ev in evidence[:4]:
+            text.append("✗ " if ev.negated else "✓ ", style="red" if ev.negated else "green")
+            text.append(f"“{ev.text}”\n")
+        self.query_one("#evidence", Static).update(text)
+
+    # ------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_qualify(self) -> None:
+        self.kapp.open_qualify(self.deal_id)
+
+    def action_prep(self) -> None:
+        self.kapp.open_checklist(self.deal_id)
+
+    def action_add_note(self) -> None:
+        name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+        self.app.push_screen(NoteDialog(name), self._note_written)
+
+    def _note_written(self, text: str | None) -> None:
+        if text:
+            self.busy = True
+            self.notify("Note saved; analysing…", timeout=3)
+            self.save_note_and_analyse(text)
+
+    @work(thread=True, exclusive=True, group="deal-write")
+    def save_note_and_analyse(self, text: str) -> None:
+        from kamcoach.storage import repo
+
+        try:
+            with self.kapp.db_lock:
+                repo.add_note(self.kapp.db, self.deal_id, text, author=None)
+            self.post_message(DealAnalysed(self.deal_id, None))
+        except Exception as exc:
+            self.post_message(WorkFailed("saving the note", str(exc)))
+            return
+        self._analyse()
+
+    def action_analyse(self) -> None:
+        self.busy = True
+        self.notify("Analysing the notes…", timeout=3)
+        self.analyse()
+
+    @work(thread=True, exclusive=True, group="deal-analyse")
+    def analyse(self) -> None:
+        self._analyse()
+
+    def _analyse(self) -> None:
+        """Runs in a worker thread: waits for the model, then analyses under the DB lock."""
+        try:
+            self.kapp.wait_for_model()
+            review_id = self.kapp.analyse_deal(self.deal_id)
+        except Exception as exc:
+            self.post_message(WorkFailed("analysing the notes", str(exc)))
+            return
+        self.post_message(DealAnalysed(self.deal_id, review_id))
+
+    def on_deal_analysed(self, message: DealAnalysed) -> None:
+        if message.review_id is not None:
+            self.busy = False
+            self.notify("Scorecard updated from the notes")
+        self.reload()
+
+    def action_override(self) -> None:
+        view, cid = self.view, self.selected_criterion()
+        if view is None or cid is None:
+            return
+        criterion = self.kapp.playbooks.criteria[cid]
+        score = view.scores.get(cid)
+        self.app.push_screen(
+            OverrideDialog(
+                cid,
+                criterion.name.get(view.lang),
+                score.score if score else 0,
+                [r.get(view.lang) for r in criterion.rubric],
+            ),
+            self._override_chosen,
+        )
+
+    def _override_chosen(self, override: Override | None) -> None:
+        if override is not None:
+            self.save_override(override)
+
+    @work(thread=True, exclusive=True, group="deal-write")
+    def save_override(self, override: Override) -> None:
+        view = self.view
+        if view is None:
+            return
+        try:
+            self.kapp.save_override(view, override)
+        except Exception as exc:
+            self.post_message(WorkFailed("saving the override", str(exc)))
+            return
+        self.app.call_from_thread(
+            self.notify, f"{override.criterion} set to {override.score}/3 ({override.author_kind})"
+        )
+        self.post_message(DealAnalysed(self.deal_id, None))
+
+
+def override_review(view: data.DealView, override: Override) -> Review:
+    """The review recording a human override: only the overridden criterion."""
+    scores: dict[str, CriterionScore] = dict(view.scores)
+    changed = CriterionScore(
+        criterion=override.criterion,
+        score=override.score,
+        status=status_for(override.score),
+        reason=override.reason,
+    )
+    scores[override.criterion] = changed
+    return Review(
+        opportunity_id=view.id,
+        playbook=view.playbook.id,
+        author_kind=override.author_kind,
+        scores={override.criterion: changed},
+        overall=overall_score(view.playbook, scores),
+        created_at=now(),
+        author=view.deal["owner"] if override.author_kind == "rep" else None,
+        stage=view.deal["stage"],
+        comment=override.reason,
+    )

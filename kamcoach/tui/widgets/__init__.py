@@ -1,0 +1,1 @@
+"""Reusable widgets and renderables (heat strip, model status, note view)."""

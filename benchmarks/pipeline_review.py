@@ -105,7 +105,9 @@ def build(path: Path, n: int, seed: int = 7) -> float:
                 links.append((i, contact_id, rnd.choice(("champion", "user", "economic_buyer")), 1))
             for _ in range(rnd.randint(1, 4)):
                 note_id += 1
-                text = rnd.choice(NOTES).format(
+                # About 1 note in 20 carries a risk phrase, as in a real pipeline.
+                template = rnd.choice(NOTES[5:] if rnd.random() < 0.05 else NOTES[:5])
+                text = template.format(
                     who=rnd.choice(WHO), n=rnd.randint(2, 90), q=rnd.randint(1, 4)
                 )
                 notes.append((note_id, i, _ts(-rnd.randint(0, 60)), text, str(note_id)))

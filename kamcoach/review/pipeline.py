@@ -638,6 +638,7 @@ def review_pipeline(
     flag_counts = dict.fromkeys(FLAG_IDS, 0)
     empty = _Facts()
     currencies: set[str] = set()
+    questions: dict[tuple[Any, ...], NextQuestion | None] = {}
     for row in rows:
         playbook = playbooks.playbooks.get(row["playbook"], fallback)
         raw = scores_by_deal.get(row["id"])
@@ -673,9 +674,13 @@ def review_pipeline(
             ),
             engaged_contacts=f.engaged,
         )
-        deal.next_question = pick_next_question(
-            playbooks, playbook, per, below, f.note_lang or "en"
-        )
+        # Few distinct (playbook, gaps, language) combinations: ask the playbook once each.
+        memo_key = (playbook.id, tuple(per.values()), tuple(below.items()), f.note_lang)
+        if memo_key not in questions:
+            questions[memo_key] = pick_next_question(
+                playbooks, playbook, per, below, f.note_lang or "en"
+            )
+        deal.next_question = questions[memo_key]
         stage_obj = playbook.stage(deal.stage)
         probability = (
             stage_obj.probability if stage_obj else DEFAULT_PROBABILITY.get(deal.stage, 0.0)

@@ -79,15 +79,17 @@ class KamcoachApp(App[None]):
         self.call_after_refresh(self._first_screen)
         if self.notice:
             self.notify(self.notice, timeout=10)
-        if self.preload_model:
-            self.load_model()
-        else:
+        if not self.preload_model:
             self.model_state = "ready"
             self.model_event.set()
 
     def _first_screen(self) -> None:
         self.timings["first_screen"] = round(time.perf_counter() - self.started, 3)
         self._write_timings()
+        if self.preload_model:
+            # Start loading spaCy only once the first screen is painted: the load is
+            # CPU-bound Python and would otherwise delay that first paint.
+            self.set_timer(0.3, self.load_model)
 
     @work(thread=True, exclusive=True, group="model")
     def load_model(self) -> None:

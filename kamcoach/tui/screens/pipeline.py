@@ -166,12 +166,13 @@ class PipelineScreen(Screen[None]):
             playbook = playbooks.playbooks.get(d.playbook)
             strip = heat_strip(playbooks, playbook, d.scores, d.statuses) if playbook else Text("")
             flags = Text()
-            for i, flag in enumerate(d.flags[:3]):
-                if i:
-                    flags.append(" ")
-                flags.append(flag.id.replace("_", " "), style=SEVERITY_STYLE.get(flag.severity, ""))
-            if len(d.flags) > 3:
-                flags.append(f" +{len(d.flags) - 3}", style="dim")
+            if d.flags:
+                top = d.flags[0]
+                flags.append(f"{len(d.flags)} ", style="bold")
+                flags.append(top.id.replace("_", " "), style=SEVERITY_STYLE.get(top.severity, ""))
+                others = [f.id.replace("_", " ") for f in d.flags[1:]]
+                if others:
+                    flags.append(", " + ", ".join(others), style="dim")
             score = Text("  -", style="dim") if d.score is None else Text(f"{d.score:3.0f}")
             table.add_row(
                 str(d.id),
@@ -194,10 +195,10 @@ class PipelineScreen(Screen[None]):
             table.move_cursor(row=min(max(current, 0), len(self.rows) - 1))
         t = report.total
         currencies = tuple(getattr(report, "currencies", ()) or ())
-        cur = currencies[0] if len(currencies) == 1 else "mixed ccy" if currencies else ""
+        cur = currencies[0] if len(currencies) == 1 else ""
         totals = Text()
         totals.append("Pipeline ", style="bold")
-        totals.append(f"{money(t.pipeline)} {cur}  ")
+        totals.append(f"{money(t.pipeline)}{(' ' + cur) if cur else ''}  ")
         totals.append("wtd ", style="bold")
         totals.append(f"{money(t.weighted)}  ")
         totals.append("qualified ", style="bold")

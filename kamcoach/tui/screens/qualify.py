@@ -65,6 +65,8 @@ class QualifyScreen(Screen[bool]):
         self.chosen: dict[str, int] = {}
         self.suggested: dict[str, tuple[int, str, list[str]]] = {}
         self._programmatic = False
+        self._expected: tuple[str, object] | None = None
+        """(criterion, value) set by code: its Select.Changed is not a rep's choice."""
         self._timer: Timer | None = None
 
     @property
@@ -163,8 +165,7 @@ class QualifyScreen(Screen[bool]):
         self._programmatic = True
         area = self.query_one("#said", TextArea)
         area.text = self.answers.get(cid, "")
-        select = self.query_one("#q-score", Select)
-        select.value = self.chosen.get(cid, value)
+        self._set_score(cid, self.chosen.get(cid, value))
         self._programmatic = False
         self._show_suggestion()
         self._show_progress()
@@ -252,15 +253,22 @@ class QualifyScreen(Screen[bool]):
             if message.criterion not in self.chosen:
                 current = self.view.scores.get(message.criterion) if self.view else None
                 base = current.score if current else 0
-                self._programmatic = True
-                self.query_one("#q-score", Select).value = max(base, message.score)
-                self._programmatic = False
+                self._set_score(message.criterion, max(base, message.score))
             self._show_suggestion()
+
+    def _set_score(self, cid: str, value: int) -> None:
+        select = self.query_one("#q-score", Select)
+        if select.value != value:
+            self._expected = (cid, value)
+            select.value = value
 
     @on(Select.Changed, "#q-score")
     def _score_changed(self, event: Select.Changed) -> None:
         cid = self.criterion_id
-        if self._programmatic or cid is None or event.value is Select.NULL:
+        if cid is None or event.value is Select.NULL:
+            return
+        if self._expected == (cid, event.value):
+            self._expected = None
             return
         self.chosen[cid] = int(event.value)  # type: ignore[arg-type]
         self._show_progress()

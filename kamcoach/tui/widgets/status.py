@@ -16,7 +16,7 @@ class ModelStatus(Horizontal):
 
     DEFAULT_CSS = """
     ModelStatus { height: 1; width: auto; }
-    ModelStatus LoadingIndicator { width: 4; height: 1; min-height: 1; }
+    ModelStatus LoadingIndicator { width: 3; height: 1; min-height: 1; }
     ModelStatus Static { width: auto; }
     """
 
@@ -25,7 +25,7 @@ class ModelStatus(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
-        yield Static("loading language models…", id="model-label")
+        yield Static("loading model…", id="model-label")
 
     def on_mount(self) -> None:
         self.watch(self.app, "model_state", self._sync, init=True)
@@ -43,4 +43,4 @@ class ModelStatus(Horizontal):
         elif value == "failed":
             label.update("[red]●[/] model unavailable")
         else:
-            label.update("loading language models…")
+            label.update("loading model…")

@@ -40,7 +40,24 @@ STAGES = [
     "Closed Won",
     "Closed Lost",
 ]
-SYLLABLES = "ka lo mi ra ven tor zel bri qua dun sol mar tex nov pel gor".split()
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ven",
+    "tor",
+    "zel",
+    "bri",
+    "qua",
+    "dun",
+    "sol",
+    "mar",
+    "tex",
+    "nov",
+    "pel",
+    "gor",
+]
 HEADERS = [
     "Opportunity ID",
     "Opportunity Name",
@@ -109,8 +126,7 @@ def timed(label: str, rows: int, fn: Callable[[], Any]) -> Any:
     result = fn()
     elapsed = time.perf_counter() - start
     print(
-        f"{label:<34} {elapsed:7.2f} s  {rows / elapsed:9,.0f} rows/s  "
-        f"peak RSS {peak_mb():6.0f} MB"
+        f"{label:<34} {elapsed:7.2f} s  {rows / elapsed:9,.0f} rows/s  peak RSS {peak_mb():6.0f} MB"
     )
     return result
 

@@ -760,8 +760,15 @@ def apply_plan(db: Database, plan: ImportPlan) -> dict[str, int]:
             db.table("accounts").insert_all(plan.new_accounts)
             db.table("contacts").insert_all(plan.new_contacts)
             db.table("opportunities").insert_all(plan.new_deals, batch_size=500)
+            grouped: dict[tuple[str, ...], list[list[Any]]] = {}
             for update in plan.updates:
-                db.table("opportunities").update(update.deal_id, update.changes)
+                keys = tuple(sorted(update.changes))
+                grouped.setdefault(keys, []).append(
+                    [update.changes[k] for k in keys] + [update.deal_id]
+                )
+            for keys, params in grouped.items():
+                assignments = ", ".join(f"{k} = ?" for k in keys)
+                db.conn.executemany(f"UPDATE opportunities SET {assignments} WHERE id = ?", params)
             history = plan.history
             if history:
                 db.table("opportunity_history").insert_all(history, batch_size=500)

@@ -97,7 +97,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
         stamp = _moment(base, 0, 9)
 
         accounts = _read(folder, "accounts")
-        db["accounts"].insert_all(
+        db.table("accounts").insert_all(
             {
                 "id": _field("accounts.jsonl", n, a, "id"),
                 "name": _field("accounts.jsonl", n, a, "name"),
@@ -113,7 +113,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
         counts["accounts"] = len(accounts)
 
         contacts = _read(folder, "contacts")
-        db["contacts"].insert_all(
+        db.table("contacts").insert_all(
             {
                 "id": _field("contacts.jsonl", n, c, "id"),
                 "account_id": _field("contacts.jsonl", n, c, "account_id"),
@@ -132,7 +132,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
         links = []
         for n, o in opportunities:
             created = int(o.get("created_days_ago", 90))
-            db["opportunities"].insert(
+            db.table("opportunities").insert(
                 {
                     "id": _field("opportunities.jsonl", n, o, "id"),
                     "account_id": _field("opportunities.jsonl", n, o, "account_id"),
@@ -160,7 +160,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
                         "engaged": int(bool(link.get("engaged", True))),
                     }
                 )
-        db["opportunity_contacts"].insert_all(links)
+        db.table("opportunity_contacts").insert_all(links)
         counts["opportunities"] = len(opportunities)
 
         history = _read(folder, "history")
@@ -180,11 +180,11 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
                     "source": "demo",
                 }
             )
-        db["opportunity_history"].insert_all(rows)
+        db.table("opportunity_history").insert_all(rows)
         counts["history"] = len(rows)
 
         notes = _read(folder, "notes")
-        db["notes"].insert_all(
+        db.table("notes").insert_all(
             {
                 "id": _field("notes.jsonl", n, note, "id"),
                 "opportunity_id": _field("notes.jsonl", n, note, "opportunity_id"),

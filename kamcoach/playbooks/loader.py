@@ -83,7 +83,7 @@ class _Node:
             raise self.error(name, f"expected a table, got {type(value).__name__}")
         return _Node(value, self.path, self._k(name))
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def string(self, name: str, default: str | None = None) -> str:
         if default is not None and name not in self.data:
             return default
         value = self.raw(name)
@@ -91,7 +91,7 @@ class _Node:
             raise self.error(name, "expected a non-empty string")
         return value
 
-    def int(self, name: str, lo: int, hi: int) -> int:
+    def integer(self, name: str, lo: int, hi: int) -> int:
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise self.error(name, f"expected a whole number from {lo} to {hi}, got {value!r}")
@@ -114,7 +114,7 @@ class _Node:
     def text(self, name: str) -> Text:
         node = self.node(name)
         node.only(*LANGS)
-        return Text(en=node.str("en"), fr=node.str("fr"))
+        return Text(en=node.string("en"), fr=node.string("fr"))
 
     def nodes(self, name: str) -> list[_Node]:
         value = self.raw(name)
@@ -172,7 +172,7 @@ def parse_criterion(data: dict[str, Any], path: Path) -> Criterion:
     """Validate one ``criteria/<id>.toml`` file."""
     root = _Node(data, path)
     root.only("id", "name", "short", "definition", "why", "rubric", "questions", "patterns")
-    cid = root.str("id")
+    cid = root.string("id")
     if cid != path.stem:
         raise root.error("id", f"id {cid!r} must match the file name {path.stem!r}")
     rubric_node = root.node("rubric")
@@ -181,7 +181,7 @@ def parse_criterion(data: dict[str, Any], path: Path) -> Criterion:
     questions = []
     for q in root.nodes("questions"):
         q.only("phase", "text", "when")
-        phase = q.str("phase")
+        phase = q.string("phase")
         if phase not in PHASE_IDS:
             raise q.error("phase", f"unknown phase {phase!r} (allowed: {', '.join(PHASE_IDS)})")
         questions.append(
@@ -195,7 +195,7 @@ def parse_criterion(data: dict[str, Any], path: Path) -> Criterion:
     return Criterion(
         id=cid,
         name=root.text("name"),
-        short=root.str("short"),
+        short=root.string("short"),
         definition=root.text("definition"),
         why=root.text("why"),
         rubric=(rubric[0], rubric[1], rubric[2], rubric[3]),
@@ -209,7 +209,7 @@ def parse_playbook(data: dict[str, Any], path: Path, criteria: dict[str, Criteri
     """Validate a qualification playbook against the known criteria and stages."""
     root = _Node(data, path)
     root.only("id", "kind", "name", "description", "weights", "stages")
-    pid = root.str("id")
+    pid = root.string("id")
     weights_node = root.node("weights")
     weights: dict[str, float] = {}
     for cid in weights_node.data:
@@ -224,7 +224,7 @@ def parse_playbook(data: dict[str, Any], path: Path, criteria: dict[str, Criteri
     seen: set[str] = set()
     for s in root.nodes("stages"):
         s.only("id", "probability", "gate")
-        sid = s.str("id")
+        sid = s.string("id")
         if sid not in STAGES:
             raise s.error("id", f"unknown stage {sid!r} (allowed: {', '.join(STAGES)})")
         if sid in seen:
@@ -235,7 +235,7 @@ def parse_playbook(data: dict[str, Any], path: Path, criteria: dict[str, Criteri
         for cid in gate_node.data:
             if cid not in weights:
                 raise gate_node.error(str(cid), "criterion is not weighted in this playbook")
-            gate[cid] = gate_node.int(cid, 0, 3)
+            gate[cid] = gate_node.integer(cid, 0, 3)
         stages.append(Stage(id=sid, probability=s.num("probability", 0.0, 1.0), gate=gate))
     missing = [sid for sid in STAGES if sid not in seen]
     if missing:
@@ -257,11 +257,11 @@ def parse_method(data: dict[str, Any], path: Path, criteria: dict[str, Criterion
     phases = []
     for p in root.nodes("phases"):
         p.only("id", "name", "goal", "start_minute", "end_minute", "uncovers", "tips")
-        pid = p.str("id")
+        pid = p.string("id")
         if pid not in PHASE_IDS:
             raise p.error("id", f"unknown phase {pid!r} (allowed: {', '.join(PHASE_IDS)})")
-        start = p.int("start_minute", 0, 600)
-        end = p.int("end_minute", 0, 600)
+        start = p.integer("start_minute", 0, 600)
+        end = p.integer("end_minute", 0, 600)
         if end < start:
             raise p.error("end_minute", "ends before it starts")
         uncovers = p.strings("uncovers")
@@ -285,7 +285,7 @@ def parse_method(data: dict[str, Any], path: Path, criteria: dict[str, Criterion
     principles_node = root.node("principles")
     principles_node.only(*LANGS)
     return Method(
-        id=root.str("id"),
+        id=root.string("id"),
         name=root.text("name"),
         description=root.text("description"),
         phases=tuple(phases),
@@ -329,8 +329,8 @@ def load_playbooks(
     for stem, path in top_files.items():
         data = _read_toml(path)
         node = _Node(data, path)
-        kind = node.str("kind")
-        pid = node.str("id")
+        kind = node.string("kind")
+        pid = node.string("id")
         if pid != stem:
             raise node.error("id", f"id {pid!r} must match the file name {stem!r}")
         if kind == "qualification":

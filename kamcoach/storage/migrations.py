@@ -7,6 +7,8 @@ that has shipped: add a new one below it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("kamcoach")
@@ -15,7 +17,7 @@ migrations = Migrations("kamcoach")
 SCHEMA_VERSION_NAMES: list[str] = []
 
 
-def _register(fn):  # type: ignore[no-untyped-def]
+def _register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
     SCHEMA_VERSION_NAMES.append(fn.__name__)
     return migrations()(fn)
 

@@ -40,7 +40,7 @@ def _one(db: Database, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] |
 
 def has_user_data(db: Database) -> bool:
     """True when the database holds anything not loaded by ``kamcoach demo``."""
-    if not db["opportunities"].exists():
+    if not db.table("opportunities").exists():
         return False
     count = db.execute("SELECT COUNT(*) FROM opportunities").fetchone()[0]
     if not count:
@@ -155,7 +155,8 @@ def list_deals(
     account_id: int | None = None,
     include_closed: bool = True,
 ) -> list[dict[str, Any]]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if owner:
         where.append("lower(o.owner) = lower(?)")
         params.append(owner)
@@ -278,9 +279,9 @@ def update_deal(
     if "stage" in updates:
         updates["stage_changed_at"] = when
     with db.atomic():
-        db["opportunities"].update(deal_id, updates)
+        db.table("opportunities").update(deal_id, updates)
         if history:
-            db["opportunity_history"].insert_all(history)
+            db.table("opportunity_history").insert_all(history)
         mark_user_data(db)
     return history
 
@@ -301,7 +302,7 @@ def add_note(
     if not text or not text.strip():
         raise InputError("the note is empty")
     with db.atomic():
-        table = db["notes"]
+        table = db.table("notes")
         table.insert(
             {
                 "opportunity_id": deal_id,
@@ -313,7 +314,7 @@ def add_note(
             }
         )
         mark_user_data(db)
-        return int(table.last_pk)  # type: ignore[attr-defined]
+        return int(table.last_pk or 0)
 
 
 # ---------------------------------------------------------------- reviews
@@ -327,7 +328,7 @@ def save_review(db: Database, review: Review, *, gate_passed: bool | None = None
             f"(allowed: {', '.join(REVIEW_AUTHORS)})"
         )
     with db.atomic():
-        reviews = db["reviews"]
+        reviews = db.table("reviews")
         reviews.insert(
             {
                 "opportunity_id": review.opportunity_id,
@@ -341,8 +342,8 @@ def save_review(db: Database, review: Review, *, gate_passed: bool | None = None
                 "comment": review.comment,
             }
         )
-        review_id = int(reviews.last_pk)  # type: ignore[attr-defined]
-        db["review_scores"].insert_all(
+        review_id = int(reviews.last_pk or 0)
+        db.table("review_scores").insert_all(
             {
                 "review_id": review_id,
                 "criterion": s.criterion,

@@ -231,89 +231,77 @@ def load_effective_scores(
     return out
 
 
-@dataclass(slots=True)
-class _Facts:
-    """Everything the rules need about one deal, gathered by the bulk queries."""
-
-    last_note_at: str | None = None
-    note_lang: str | None = None
-    last_change_at: str | None = None
-    pushes: int = 0
-    first_pushed_from: str | None = None
-    last_pushed_to: str | None = None
-    cut: tuple[str, str, str] | None = None
-    engaged: int = 0
-    champion_left: str | None = None
-    champion_phrase: tuple[str, str] | None = None
-    red_phrase: tuple[str, str] | None = None
+# ---------------------------------------------------------------- bulk facts
 
 
-def _gather(
-    db: Database,
-    clause: str,
-    params: list[Any],
-    config: FlagConfig,
-    today: date,
-) -> dict[int, _Facts]:
-    facts: dict[int, _Facts] = {}
+def _fact_scope(
+    column: str, clause: str, params: list[Any], everything: bool
+) -> tuple[str, list[Any]]:
+    """Scope condition on ``column`` (a deal id) for the per-deal aggregates.
 
-    def get(opp: int) -> _Facts:
-        f = facts.get(opp)
-        if f is None:
-            f = facts[opp] = _Facts()
-        return f
+    Reviewing the whole open pipeline aggregates every deal's rows with no
+    filter (a plain index scan; facts of closed deals are simply never
+    looked up), which is cheaper than testing each row against the scope.
+    """
+    if everything:
+        return "1", []
+    return _in_scope(column, clause, params)
 
-    scope_sql, p = _in_scope("opportunity_id", clause, params)
-    # Latest note per deal, and its language (SQLite bare column of MAX()).
-    for opp, last, lang in db.execute(
-        f"SELECT opportunity_id, MAX(created_at), lang FROM notes WHERE {scope_sql} "
-        "GROUP BY opportunity_id",
-        p,
-    ):
-        f = get(opp)
-        f.last_note_at, f.note_lang = last, lang
-    # Last recorded change, close-date pushes.
-    for opp, last, pushes, first_from, last_to in db.execute(
+
+def _latest_analyser_scores(db: Database, clause: str, params: list[Any]) -> dict[int, str]:
+    """Per deal, the scores of its latest analyser review packed in one string.
+
+    One row per deal instead of one per criterion: the string is both the
+    memo key of everything derived from the scores and cheap to parse once
+    per distinct value. The latest review is an index seek per deal
+    (``idx_reviews_kind_opp``), the scores a covering-index range.
+    """
+    sql = f"""
+        WITH latest AS (
+            SELECT o.id AS opp,
+                   (SELECT r.id FROM reviews r
+                    WHERE r.author_kind = 'analyser' AND r.opportunity_id = o.id
+                    ORDER BY r.created_at DESC, r.id DESC LIMIT 1) AS rid
+            FROM opportunities o WHERE {clause}
+        )
+        SELECT latest.opp, group_concat(s.criterion || char(31) || s.score || char(31) || s.status, char(30))
+        FROM latest JOIN review_scores s ON s.review_id = latest.rid
+        GROUP BY latest.opp
+    """
+    return dict(db.execute(sql, params).fetchall())
+
+
+def _human_scores(
+    db: Database, scope_sql: str, params: list[Any]
+) -> dict[int, tuple[tuple[str, int, str], ...]]:
+    """Per deal, the latest score a rep or manager gave each criterion (few deals have any).
+
+    ``scope_sql`` is a condition on ``r.opportunity_id``.
+    """
+    out: dict[int, list[tuple[str, int, str]]] = {}
+    for opp, criterion, score, status in db.execute(
         f"""
-        SELECT opportunity_id, MAX(changed_at),
-               SUM(field = 'close_date' AND new_value > old_value),
-               MIN(CASE WHEN field = 'close_date' AND new_value > old_value THEN old_value END),
-               MAX(CASE WHEN field = 'close_date' AND new_value > old_value THEN new_value END)
-        FROM opportunity_history WHERE {scope_sql} GROUP BY opportunity_id
+        SELECT opportunity_id, criterion, score, status FROM (
+            SELECT r.opportunity_id, s.criterion, s.score, s.status,
+                   ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
+                                      ORDER BY r.created_at DESC, r.id DESC) AS rn
+            FROM reviews r JOIN review_scores s ON s.review_id = r.id
+            WHERE r.author_kind IN ('rep', 'manager') AND {scope_sql}
+        ) WHERE rn = 1
         """,
-        p,
+        params,
     ):
-        f = get(opp)
-        f.last_change_at, f.pushes = last, int(pushes or 0)
-        f.first_pushed_from, f.last_pushed_to = first_from, last_to
-    # Amount cuts: keep the latest one as evidence.
-    for opp, changed_at, old, new in db.execute(
-        f"""
-        SELECT opportunity_id, changed_at, old_value, new_value FROM opportunity_history
-        WHERE field = 'amount' AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
-          AND {scope_sql}
-        ORDER BY changed_at
-        """,
-        p,
-    ):
-        get(opp).cut = (changed_at, old, new)
-    # Engaged contacts and champions who left.
-    for opp, engaged, champion_left in db.execute(
-        f"""
-        SELECT oc.opportunity_id,
-               SUM(oc.engaged = 1 AND c.left_company = 0),
-               MAX(CASE WHEN c.left_company = 1
-                         AND (oc.role = 'champion' OR c.buying_role = 'champion')
-                        THEN c.name END)
-        FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
-        WHERE oc.{scope_sql} GROUP BY oc.opportunity_id
-        """,
-        p,
-    ):
-        f = get(opp)
-        f.engaged, f.champion_left = int(engaged or 0), champion_left
-    _scan_notes(db, scope_sql, p, config, today, get)
-    return facts
+        out.setdefault(opp, []).append((criterion, score, status))
+    return {opp: tuple(sorted(items)) for opp, items in out.items()}
+
+
+def _parse_packed(packed: str | None) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    if packed:
+        for item in packed.split("\x1e"):
+            criterion, score, status = item.split("\x1f")
+            out[criterion] = (int(score), status)
+    return out
 
 
 def _fts_query(phrases: Iterable[str]) -> str:
@@ -331,18 +319,20 @@ def _scan_notes(
     params: list[Any],
     config: FlagConfig,
     today: date,
-    get: Any,
-) -> None:
+) -> dict[str, dict[int, tuple[str, str]]]:
     """Find champion-lost and red-flag phrases in the notes of the deals in scope.
 
     The FTS5 index (migration m003: case and accents folded, word tokens)
     returns only the notes holding a phrase, so the cost follows the number
     of hits, not the number of notes; the phrase regex then quotes the exact
     words as evidence. Without the index (an old file opened read-only) the
-    same regex streams over every note once.
+    same regex streams over every note once. Returns, per flag id, the
+    evidence (day, quote) of the latest matching note per deal.
     """
     fts = _has_fts(db)
+    found: dict[str, dict[int, tuple[str, str]]] = {}
     for fid in ("champion_lost", "red_flag"):
+        hits = found[fid] = {}
         if not config.enabled(fid):
             continue
         rule = config.rule(fid)
@@ -366,19 +356,17 @@ def _scan_notes(
                 f"SELECT opportunity_id, created_at, text FROM notes WHERE {scope_sql}{extra} "
                 "ORDER BY opportunity_id, created_at"
             )
+        search = pattern.search
         for opp, created_at, text in db.execute(sql, p):
-            match = pattern.search(text)
+            match = search(text)
             if match is None:
                 if not fts:
                     continue
                 quote = text[:60] + ("…" if len(text) > 60 else "")
             else:
                 quote = match.group(0)
-            evidence = (created_at[:10], quote)
-            if fid == "red_flag":
-                get(opp).red_phrase = evidence
-            else:
-                get(opp).champion_phrase = evidence
+            hits[opp] = (created_at[:10], quote)
+    return found
 
 
 # ---------------------------------------------------------------- rules
@@ -386,6 +374,22 @@ def _scan_notes(
 
 def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
+
+
+class _Days:
+    """ISO day string -> date, memoised: a pipeline holds a few hundred distinct days."""
+
+    __slots__ = ("cache",)
+
+    def __init__(self) -> None:
+        self.cache: dict[str, date] = {}
+
+    def __call__(self, value: str) -> date:
+        day = value[:10]
+        got = self.cache.get(day)
+        if got is None:
+            got = self.cache[day] = date.fromisoformat(day)
+        return got
 
 
 def _fmt_amount(value: float | str | None) -> str:
@@ -402,125 +406,109 @@ def _criterion_for(playbook: Playbook, candidates: tuple[str, ...]) -> str | Non
     return None
 
 
-def evaluate_flags(
-    deal: dict[str, Any],
-    playbook: Playbook,
-    scores: dict[str, tuple[int, str]] | None,
-    facts: _Facts,
-    config: FlagConfig,
-    today: date,
-    names: dict[str, str],
-) -> tuple[list[Flag], bool, dict[str, tuple[int, int]]]:
-    """Apply every enabled rule to one deal; returns (flags, gate passed, criteria below gate).
+_SCORE_RULES: tuple[tuple[str, str], ...] = (
+    ("no_power", "no economic buyer"),
+    ("no_champion", "no champion"),
+    ("no_metrics", "pain not quantified"),
+)
 
-    Pure function of the gathered facts, so each rule is testable without SQL.
-    ``names`` maps criterion ids to the display names used in reasons.
+
+@dataclass(frozen=True, slots=True)
+class _StagePlan:
+    """What the rules need that depends only on (playbook, stage): worked out once per review.
+
+    A pipeline has a handful of playbooks and stages but many deals, so the
+    gate, the applicable criterion rules, the day limits and the win
+    probability are looked up here once instead of once per deal.
     """
-    stage = deal["stage"]
-    plain = {c: s for c, (s, _st) in (scores or {}).items()}
-    verdict = gate_verdict(playbook, stage, plain)
-    if stage not in OPEN_STAGES:
-        return [], verdict.passed, verdict.below
-    flags: list[Flag] = []
-    analysed = scores is not None
+
+    playbook: Playbook
+    stage: str
+    open: bool
+    criteria: tuple[str, ...]
+    score_rules: tuple[tuple[str, str, str, int], ...]
+    """(flag id, label, criterion id, min score) of the criterion rules in force."""
+    stale_limit: int | None
+    stuck_limit: int | None
+    probability: float
+
+
+def _plan(playbook: Playbook, stage: str, config: FlagConfig) -> _StagePlan:
     rules = config.rules
-
-    def add(fid: str, reason: str) -> None:
-        flags.append(Flag(fid, rules[fid].severity, reason))
-
-    def on(fid: str) -> bool:
-        return rules[fid].enabled
-
-    if on("stage_ahead") and verdict.below:
-        parts = ", ".join(
-            f"{names.get(c, c)} {s}/{m}" for c, (s, m) in sorted(verdict.below.items())
-        )
-        prefix = "not analysed; " if not analysed else ""
-        add("stage_ahead", f"{prefix}below the {stage} gate: {parts}")
-
-    for fid, label in (
-        ("no_power", "no economic buyer"),
-        ("no_champion", "no champion"),
-        ("no_metrics", "pain not quantified"),
-    ):
+    score_rules = []
+    for fid, label in _SCORE_RULES:
         rule = rules[fid]
         if not rule.enabled or not at_or_after(stage, rule.from_stage):
             continue
         cid = _criterion_for(playbook, rule.criteria)
-        if cid is None:
-            continue
-        if not analysed:
-            add(fid, f"{label}: not analysed ({names.get(cid, cid)} unknown)")
-            continue
-        score, status = (scores or {}).get(cid, (0, "missing"))
-        if status == "gap" or score < rule.min_score:
-            what = "gap stated" if status == "gap" else f"{score}/{rule.min_score} ({status})"
-            add(fid, f"{label} at {stage}: {names.get(cid, cid)} {what}")
+        if cid is not None:
+            score_rules.append((fid, label, cid, rule.min_score))
+    stage_obj = playbook.stage(stage)
+    return _StagePlan(
+        playbook=playbook,
+        stage=stage,
+        open=stage in OPEN_STAGES,
+        criteria=playbook.criteria_ids,
+        score_rules=tuple(score_rules),
+        stale_limit=rules["stale"].days_for(stage) if rules["stale"].enabled else None,
+        stuck_limit=rules["stuck"].days_for(stage) if rules["stuck"].enabled else None,
+        probability=(stage_obj.probability if stage_obj else DEFAULT_PROBABILITY.get(stage, 0.0)),
+    )
 
-    if on("single_threaded"):
-        rule = rules["single_threaded"]
-        if deal["amount"] >= rule.min_amount and facts.engaged <= rule.max_engaged:
-            add(
-                "single_threaded",
-                f"{facts.engaged} engaged contact{'s' if facts.engaged != 1 else ''} on "
-                f"{_fmt_amount(deal['amount'])} {deal['currency']} "
-                f"(threshold {_fmt_amount(rule.min_amount)})",
-            )
 
-    paused_until = _parse_day(deal["paused_until"])
-    paused = bool(deal["pause_reason"]) and paused_until is not None and paused_until >= today
-    if on("stale") and not paused:
-        last = max(
-            v
-            for v in (
-                facts.last_note_at,
-                facts.last_change_at,
-                deal["stage_changed_at"],
-                deal["created_at"],
+@dataclass(frozen=True, slots=True)
+class _ScoreOutcome:
+    """Everything derived from a deal's effective scores at its stage (shared by equal deals)."""
+
+    flags: tuple[Flag, ...]
+    passed: bool
+    below: dict[str, tuple[int, int]]
+    scores: tuple[int | None, ...]
+    statuses: tuple[str | None, ...]
+    overall: float | None
+
+
+def _score_outcome(
+    plan: _StagePlan,
+    raw: dict[str, tuple[int, str]] | None,
+    config: FlagConfig,
+    names: dict[str, str],
+    flag_of: Any,
+) -> _ScoreOutcome:
+    """The score-based rules (stage gate, economic buyer, champion, metrics) for one deal.
+
+    Pure function of the plan and the effective scores, memoised by the
+    caller: deals with the same playbook, stage and scores share the result.
+    """
+    playbook, stage, crit = plan.playbook, plan.stage, plan.criteria
+    plain = {c: s for c, (s, _st) in (raw or {}).items()}
+    verdict = gate_verdict(playbook, stage, plain)
+    if raw is None:
+        scores: tuple[int | None, ...] = (None,) * len(crit)
+        statuses: tuple[str | None, ...] = (None,) * len(crit)
+        overall: float | None = None
+    else:
+        scores = tuple(raw[c][0] if c in raw else 0 for c in crit)
+        statuses = tuple(raw[c][1] if c in raw else "missing" for c in crit)
+        overall = overall_score(playbook, {c: v or 0 for c, v in zip(crit, scores, strict=True)})
+    flags: list[Flag] = []
+    if plan.open:
+        analysed = raw is not None
+        if config.enabled("stage_ahead") and verdict.below:
+            parts = ", ".join(
+                f"{names.get(c, c)} {s}/{m}" for c, (s, m) in sorted(verdict.below.items())
             )
-            if v
-        )
-        days = (today - date.fromisoformat(last[:10])).days
-        limit = rules["stale"].days_for(stage)
-        if limit is not None and days >= limit:
-            source = (
-                f"last note {facts.last_note_at[:10]}"
-                if facts.last_note_at and facts.last_note_at[:10] == last[:10]
-                else ("no notes" if not facts.last_note_at else f"last activity {last[:10]}")
-            )
-            add("stale", f"no activity for {days} days ({source}; limit {limit} in {stage})")
-    if on("stuck") and not paused and deal["stage_changed_at"]:
-        days = (today - date.fromisoformat(deal["stage_changed_at"][:10])).days
-        limit = rules["stuck"].days_for(stage)
-        if limit is not None and days > limit:
-            add(
-                "stuck",
-                f"in {stage} for {days} days since {deal['stage_changed_at'][:10]} (limit {limit})",
-            )
-    close = _parse_day(deal["close_date"])
-    if on("overdue") and close is not None and close < today:
-        add("overdue", f"close date {close.isoformat()} passed {(today - close).days} days ago")
-    if on("pushed") and facts.pushes >= rules["pushed"].min_pushes:
-        add(
-            "pushed",
-            f"close date pushed {facts.pushes} times "
-            f"({facts.first_pushed_from} -> {facts.last_pushed_to})",
-        )
-    if on("shrunk") and facts.cut is not None:
-        when, old, new = facts.cut
-        add("shrunk", f"amount cut from {_fmt_amount(old)} to {_fmt_amount(new)} on {when[:10]}")
-    if on("champion_lost"):
-        if facts.champion_left:
-            add("champion_lost", f"champion {facts.champion_left} has left the company")
-        elif facts.champion_phrase:
-            day, phrase = facts.champion_phrase
-            add("champion_lost", f'note of {day}: "{phrase}"')
-    if on("red_flag") and facts.red_phrase:
-        day, phrase = facts.red_phrase
-        add("red_flag", f'note of {day}: "{phrase}"')
-    order = {fid: i for i, fid in enumerate(FLAG_IDS)}
-    flags.sort(key=lambda f: (SEVERITY_RANK.get(f.severity, 9), order.get(f.id, 99)))
-    return flags, verdict.passed, verdict.below
+            prefix = "not analysed; " if not analysed else ""
+            flags.append(flag_of("stage_ahead", f"{prefix}below the {stage} gate: {parts}"))
+        for fid, label, cid, min_score in plan.score_rules:
+            if not analysed:
+                flags.append(flag_of(fid, f"{label}: not analysed ({names.get(cid, cid)} unknown)"))
+                continue
+            score, status = (raw or {}).get(cid, (0, "missing"))
+            if status == "gap" or score < min_score:
+                what = "gap stated" if status == "gap" else f"{score}/{min_score} ({status})"
+                flags.append(flag_of(fid, f"{label} at {stage}: {names.get(cid, cid)} {what}"))
+    return _ScoreOutcome(tuple(flags), verdict.passed, verdict.below, scores, statuses, overall)
 
 
 def pick_next_question(
@@ -570,12 +558,6 @@ def _pos(playbook: Playbook, cid: str) -> int:
 # ---------------------------------------------------------------- entry point
 
 
-def _sort_key(deal: DealRow) -> tuple[int, str, float, int]:
-    close = deal.close_date.isoformat() if deal.close_date else "9999-12-31"
-    score = deal.score if deal.score is not None else -1.0
-    return (0 if deal.flags else 1, close, score, deal.id)
-
-
 def review_pipeline(
     db: Database,
     playbooks: PlaybookSet,
@@ -591,6 +573,11 @@ def review_pipeline(
     ``flag`` keeps only deals carrying that flag in ``deals``; the totals
     always cover every deal matching ``owner`` and ``stage``, so the share
     flagged stays meaningful.
+
+    Cost: a few bulk queries (each an index scan, one row per deal at most)
+    and one pass over the deals in which everything that depends only on
+    the playbook and stage (:class:`_StagePlan`) or on the scores
+    (:class:`_ScoreOutcome`, next question) is looked up in a memo.
     """
     if stage is not None and stage not in STAGES:
         raise InputError(f"unknown stage {stage!r} (allowed: {', '.join(STAGES)})")
@@ -598,8 +585,8 @@ def review_pipeline(
         raise InputError(f"unknown flag {flag!r} (allowed: {', '.join(FLAG_IDS)})")
     config = config or load_flag_config()
     today = today or clock_today()
-    clause, params, _everything = scope_clause(owner, stage)
-    cursor = db.execute(
+    clause, params, everything = scope_clause(owner, stage)
+    rows = db.execute(
         f"""
         SELECT o.id, o.name, a.name, o.owner, o.stage, o.amount, o.currency, o.close_date,
                o.playbook, o.created_at, o.stage_changed_at, o.pause_reason, o.paused_until
@@ -607,100 +594,312 @@ def review_pipeline(
         WHERE {clause}
         """,
         params,
-    )
-    cols = [
-        "id",
-        "name",
-        "account",
-        "owner",
-        "stage",
-        "amount",
-        "currency",
-        "close_date",
-        "playbook",
-        "created_at",
-        "stage_changed_at",
-        "pause_reason",
-        "paused_until",
-    ]
-    rows = [dict(zip(cols, r, strict=True)) for r in cursor]
-    scores_by_deal = load_effective_scores(db, clause, params)
-    facts = _gather(db, clause, params, config, today)
+    ).fetchall()
+
+    # ---- bulk facts: one dict of tuples per query, keyed by deal id
+    scope_sql, p = _fact_scope("opportunity_id", clause, params, everything)
+    packed = _latest_analyser_scores(db, clause, params)
+    human = _human_scores(db, *_fact_scope("r.opportunity_id", clause, params, everything))
+    notes = {
+        r[0]: r
+        for r in db.execute(
+            f"SELECT opportunity_id, MAX(created_at), lang FROM notes WHERE {scope_sql} "
+            "GROUP BY opportunity_id",
+            p,
+        )
+    }
+    history = {
+        r[0]: r
+        for r in db.execute(
+            f"""
+            SELECT opportunity_id, MAX(changed_at),
+                   SUM(field = 'close_date' AND new_value > old_value),
+                   MIN(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN old_value END),
+                   MAX(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN new_value END)
+            FROM opportunity_history WHERE {scope_sql} GROUP BY opportunity_id
+            """,
+            p,
+        )
+    }
+    cuts: dict[int, tuple[str, str, str]] = {}
+    for opp, changed_at, old, new in db.execute(
+        f"""
+        SELECT opportunity_id, changed_at, old_value, new_value FROM opportunity_history
+        WHERE field = 'amount' AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
+          AND {scope_sql}
+        ORDER BY changed_at
+        """,
+        p,
+    ):
+        cuts[opp] = (changed_at, old, new)  # the latest cut is the evidence
+    oc_scope, oc_p = _fact_scope("oc.opportunity_id", clause, params, everything)
+    contacts = {
+        r[0]: r
+        for r in db.execute(
+            f"""
+            SELECT oc.opportunity_id,
+                   SUM(oc.engaged = 1 AND c.left_company = 0),
+                   MAX(CASE WHEN c.left_company = 1
+                             AND (oc.role = 'champion' OR c.buying_role = 'champion')
+                            THEN c.name END)
+            FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
+            WHERE {oc_scope} GROUP BY oc.opportunity_id
+            """,
+            oc_p,
+        )
+    }
+    phrases = _scan_notes(db, scope_sql, p, config, today)
+    champion_notes, red_notes = phrases["champion_lost"], phrases["red_flag"]
+
+    # ---- everything that does not depend on the deal, once
+    rules = config.rules
     names = {cid: c.name.en for cid, c in playbooks.criteria.items()}
     fallback = playbooks.playbooks.get("meddic") or next(iter(playbooks.playbooks.values()))
-
-    deals: list[DealRow] = []
-    by_owner: dict[str, Totals] = {}
-    by_stage: dict[str, Totals] = {s: Totals(s) for s in (stage,) if s} or {
-        s: Totals(s) for s in OPEN_STAGES
+    order = {fid: i for i, fid in enumerate(FLAG_IDS)}
+    rank = {
+        fid: (SEVERITY_RANK.get(rules[fid].severity, 9), order.get(fid, 99)) for fid in FLAG_IDS
     }
-    total = Totals("all")
-    flag_counts = dict.fromkeys(FLAG_IDS, 0)
-    empty = _Facts()
-    currencies: set[str] = set()
+    interned: dict[tuple[str, str], Flag] = {}
+
+    def flag_of(fid: str, reason: str) -> Flag:
+        """Flags are frozen: equal ones (same rule, same reason) are shared."""
+        key = (fid, reason)
+        got = interned.get(key)
+        if got is None:
+            got = interned[key] = Flag(fid, rules[fid].severity, reason)
+        return got
+
+    def by_rank(f: Flag) -> tuple[int, int]:
+        return rank[f.id]
+
+    on = {fid: rules[fid].enabled for fid in FLAG_IDS}
+    st_on, st_rule = on["single_threaded"], rules["single_threaded"]
+    st_min, st_max = st_rule.min_amount, st_rule.max_engaged
+    st_limit = _fmt_amount(st_min)
+    stale_on, stuck_on, overdue_on = on["stale"], on["stuck"], on["overdue"]
+    pushed_on, min_pushes = on["pushed"], rules["pushed"].min_pushes
+    shrunk_on, champion_on, red_on = on["shrunk"], on["champion_lost"], on["red_flag"]
+    plans: dict[tuple[str, str], _StagePlan] = {}
+    parsed: dict[str | None, dict[str, tuple[int, str]]] = {}
+    outcomes: dict[tuple[Any, ...], _ScoreOutcome] = {}
     questions: dict[tuple[Any, ...], NextQuestion | None] = {}
-    for row in rows:
-        playbook = playbooks.playbooks.get(row["playbook"], fallback)
-        raw = scores_by_deal.get(row["id"])
-        f = facts.get(row["id"], empty)
-        flags, passed, below = evaluate_flags(row, playbook, raw, f, config, today, names)
-        crit = playbook.criteria_ids
-        if raw is None:
-            per: dict[str, int | None] = dict.fromkeys(crit)
-            statuses: dict[str, str | None] = dict.fromkeys(crit)
-            overall: float | None = None
+    day = _Days()
+    today_ord = today.toordinal()
+
+    totals: dict[tuple[str, str], list[Any]] = {}
+    keyed: list[tuple[int, str, float, int, DealRow]] = []
+    flag_counts = dict.fromkeys(FLAG_IDS, 0)
+    currencies: set[str] = set()
+    for (
+        did,
+        name,
+        account,
+        deal_owner,
+        deal_stage,
+        amount,
+        currency,
+        close_s,
+        playbook_id,
+        created_s,
+        changed_s,
+        pause_reason,
+        paused_s,
+    ) in rows:
+        plan = plans.get((playbook_id, deal_stage))
+        if plan is None:
+            playbook = playbooks.playbooks.get(playbook_id, fallback)
+            plan = plans[(playbook_id, deal_stage)] = _plan(playbook, deal_stage, config)
+        an, hu = packed.get(did), human.get(did)
+        okey = (playbook_id, deal_stage, an, hu)
+        outcome = outcomes.get(okey)
+        if outcome is None:
+            if an is None and hu is None:
+                raw = None
+            else:
+                raw = parsed.get(an)
+                if raw is None:
+                    raw = parsed[an] = _parse_packed(an)
+                if hu:
+                    raw = {**raw, **{c: (s, st) for c, s, st in hu}}
+            outcome = outcomes[okey] = _score_outcome(plan, raw, config, names, flag_of)
+        note = notes.get(did)
+        last_note = note[1] if note else None
+        hist = history.get(did)
+        last_change = hist[1] if hist else None
+        contact = contacts.get(did)
+        engaged = int(contact[1] or 0) if contact else 0
+        paused_until = day(paused_s) if pause_reason and paused_s else None
+
+        flags = list(outcome.flags)
+        if plan.open:
+            if st_on and amount >= st_min and engaged <= st_max:
+                flags.append(
+                    flag_of(
+                        "single_threaded",
+                        f"{engaged} engaged contact{'s' if engaged != 1 else ''} on "
+                        f"{_fmt_amount(amount)} {currency} (threshold {st_limit})",
+                    )
+                )
+            paused = paused_until is not None and paused_until >= today
+            if stale_on and not paused:
+                last = max(v for v in (last_note, last_change, changed_s, created_s) if v)
+                days = today_ord - day(last).toordinal()
+                limit = plan.stale_limit
+                if limit is not None and days >= limit:
+                    source = (
+                        f"last note {last_note[:10]}"
+                        if last_note and last_note[:10] == last[:10]
+                        else ("no notes" if not last_note else f"last activity {last[:10]}")
+                    )
+                    flags.append(
+                        flag_of(
+                            "stale",
+                            f"no activity for {days} days ({source}; limit {limit} in {deal_stage})",
+                        )
+                    )
+            if stuck_on and not paused and changed_s:
+                days = today_ord - day(changed_s).toordinal()
+                limit = plan.stuck_limit
+                if limit is not None and days > limit:
+                    flags.append(
+                        flag_of(
+                            "stuck",
+                            f"in {deal_stage} for {days} days since {changed_s[:10]} "
+                            f"(limit {limit})",
+                        )
+                    )
+            if overdue_on and close_s:
+                close = day(close_s)
+                if close < today:
+                    flags.append(
+                        flag_of(
+                            "overdue",
+                            f"close date {close.isoformat()} passed "
+                            f"{today_ord - close.toordinal()} days ago",
+                        )
+                    )
+            pushes = int(hist[2] or 0) if hist else 0
+            if pushed_on and pushes >= min_pushes:
+                pushed_from, pushed_to = (hist[3], hist[4]) if hist else (None, None)
+                flags.append(
+                    flag_of(
+                        "pushed",
+                        f"close date pushed {pushes} times ({pushed_from} -> {pushed_to})",
+                    )
+                )
+            if shrunk_on and did in cuts:
+                when, old, new = cuts[did]
+                flags.append(
+                    flag_of(
+                        "shrunk",
+                        f"amount cut from {_fmt_amount(old)} to {_fmt_amount(new)} on {when[:10]}",
+                    )
+                )
+            if champion_on:
+                if contact and contact[2]:
+                    flags.append(
+                        flag_of("champion_lost", f"champion {contact[2]} has left the company")
+                    )
+                elif did in champion_notes:
+                    when, phrase = champion_notes[did]
+                    flags.append(flag_of("champion_lost", f'note of {when}: "{phrase}"'))
+            if red_on and did in red_notes:
+                when, phrase = red_notes[did]
+                flags.append(flag_of("red_flag", f'note of {when}: "{phrase}"'))
+            if len(flags) > 1:
+                flags.sort(key=by_rank)
+
+        crit = plan.criteria
+        close_date = day(close_s) if close_s else None
+        lang = note[2] if note else None
+        qkey = (okey, lang)
+        if qkey in questions:
+            question = questions[qkey]
         else:
-            per = {c: raw[c][0] if c in raw else 0 for c in crit}
-            statuses = {c: raw[c][1] if c in raw else "missing" for c in crit}
-            overall = overall_score(playbook, {c: v or 0 for c, v in per.items()})
-        deal = DealRow(
-            id=row["id"],
-            name=row["name"],
-            account=row["account"],
-            owner=row["owner"],
-            stage=row["stage"],
-            amount=float(row["amount"] or 0),
-            currency=row["currency"],
-            close_date=_parse_day(row["close_date"]),
-            playbook=playbook.id,
-            score=overall,
-            scores=per,
-            statuses=statuses,
-            flags=flags,
-            gate_passed=passed,
-            paused_until=_parse_day(row["paused_until"]) if row["pause_reason"] else None,
-            last_activity=_parse_day(
-                max(v for v in (f.last_note_at, f.last_change_at, row["created_at"]) if v)
-            ),
-            engaged_contacts=f.engaged,
-        )
-        # Few distinct (playbook, gaps, language) combinations: ask the playbook once each.
-        memo_key = (playbook.id, tuple(per.values()), tuple(below.items()), f.note_lang)
-        if memo_key not in questions:
-            questions[memo_key] = pick_next_question(
-                playbooks, playbook, per, below, f.note_lang or "en"
+            question = questions[qkey] = pick_next_question(
+                playbooks,
+                plan.playbook,
+                dict(zip(crit, outcome.scores, strict=True)),
+                outcome.below,
+                lang or "en",
             )
-        deal.next_question = questions[memo_key]
-        stage_obj = playbook.stage(deal.stage)
-        probability = (
-            stage_obj.probability if stage_obj else DEFAULT_PROBABILITY.get(deal.stage, 0.0)
+        amount_f = float(amount or 0)
+        deal = DealRow(
+            did,
+            name,
+            account,
+            deal_owner,
+            deal_stage,
+            amount_f,
+            currency,
+            close_date,
+            plan.playbook.id,
+            outcome.overall,
+            dict(zip(crit, outcome.scores, strict=True)),
+            dict(zip(crit, outcome.statuses, strict=True)),
+            flags,
+            outcome.passed,
+            question,
+            paused_until,
+            day(max(v for v in (last_note, last_change, created_s) if v)),
+            engaged,
         )
-        total.add(deal, probability)
-        by_owner.setdefault(deal.owner, Totals(deal.owner)).add(deal, probability)
-        by_stage.setdefault(deal.stage, Totals(deal.stage)).add(deal, probability)
-        currencies.add(deal.currency)
+
+        # Totals: plain lists updated in place, turned into Totals at the end.
+        weighted = amount_f * plan.probability
+        qualified = amount_f if outcome.passed else 0.0
+        flagged_amount = amount_f if flags else 0.0
+        for key in (("", "all"), ("owner", deal_owner), ("stage", deal_stage)):
+            acc = totals.get(key)
+            if acc is None:
+                acc = totals[key] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+            acc[0] += 1
+            acc[2] += amount_f
+            acc[3] += weighted
+            if outcome.passed:
+                acc[4] += qualified
+            if flags:
+                acc[1] += 1
+                acc[5] += flagged_amount
+        currencies.add(currency)
         for fl in flags:
             flag_counts[fl.id] += 1
-        if flag is None or flag in deal.flag_ids():
-            deals.append(deal)
-    deals.sort(key=_sort_key)
+        if flag is None or any(fl.id == flag for fl in flags):
+            keyed.append(
+                (
+                    0 if flags else 1,
+                    close_date.isoformat() if close_date else "9999-12-31",
+                    outcome.overall if outcome.overall is not None else -1.0,
+                    did,
+                    deal,
+                )
+            )
+    keyed.sort(key=_first_four)
+
+    def totals_for(kind: str, key: str) -> Totals:
+        acc = totals.get((kind, key))
+        if acc is None:
+            return Totals(key)
+        return Totals(key, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5])
+
+    by_stage = {s: totals_for("stage", s) for s in ((stage,) if stage else OPEN_STAGES)}
+    for kind, key in totals:
+        if kind == "stage" and key not in by_stage:
+            by_stage[key] = totals_for(kind, key)
+    owners = sorted(key for kind, key in totals if kind == "owner")
     return PipelineReport(
         today=today,
-        deals=deals,
-        by_owner=dict(sorted(by_owner.items())),
+        deals=[k[4] for k in keyed],
+        by_owner={o: totals_for("owner", o) for o in owners},
         by_stage=by_stage,
-        total=total,
+        total=totals_for("", "all"),
         filters={"owner": owner, "stage": stage, "flag": flag},
         flag_counts=flag_counts,
         currencies=tuple(sorted(currencies)),
     )
+
+
+def _first_four(item: tuple[int, str, float, int, DealRow]) -> tuple[int, str, float, int]:
+    return item[0], item[1], item[2], item[3]

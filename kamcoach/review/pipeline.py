@@ -376,22 +376,6 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-class _Days:
-    """ISO day string -> date, memoised: a pipeline holds a few hundred distinct days."""
-
-    __slots__ = ("cache",)
-
-    def __init__(self) -> None:
-        self.cache: dict[str, date] = {}
-
-    def __call__(self, value: str) -> date:
-        day = value[:10]
-        got = self.cache.get(day)
-        if got is None:
-            got = self.cache[day] = date.fromisoformat(day)
-        return got
-
-
 def _fmt_amount(value: float | str | None) -> str:
     try:
         return f"{float(value or 0):,.0f}"
@@ -466,6 +450,8 @@ class _ScoreOutcome:
     scores: tuple[int | None, ...]
     statuses: tuple[str | None, ...]
     overall: float | None
+    below_key: tuple[tuple[str, tuple[int, int]], ...]
+    """``below`` as a hashable memo key for the next question."""
 
 
 def _score_outcome(
@@ -508,7 +494,15 @@ def _score_outcome(
             if status == "gap" or score < min_score:
                 what = "gap stated" if status == "gap" else f"{score}/{min_score} ({status})"
                 flags.append(flag_of(fid, f"{label} at {stage}: {names.get(cid, cid)} {what}"))
-    return _ScoreOutcome(tuple(flags), verdict.passed, verdict.below, scores, statuses, overall)
+    return _ScoreOutcome(
+        tuple(flags),
+        verdict.passed,
+        verdict.below,
+        scores,
+        statuses,
+        overall,
+        tuple(verdict.below.items()),
+    )
 
 
 def pick_next_question(
@@ -685,10 +679,22 @@ def review_pipeline(
     parsed: dict[str | None, dict[str, tuple[int, str]]] = {}
     outcomes: dict[tuple[Any, ...], _ScoreOutcome] = {}
     questions: dict[tuple[Any, ...], NextQuestion | None] = {}
-    day = _Days()
+    days_cache: dict[str, date] = {}
+    cached_day = days_cache.get
+
+    def day(value: str) -> date:
+        got = cached_day(value[:10])
+        if got is None:
+            got = days_cache[value[:10]] = date.fromisoformat(value[:10])
+        return got
+
     today_ord = today.toordinal()
 
-    totals: dict[tuple[str, str], list[Any]] = {}
+    # Totals as plain lists [deals, flagged deals, pipeline, weighted, qualified,
+    # flagged amount], updated in deal order (so float sums match Totals.add).
+    total_acc: list[Any] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+    by_owner_acc: dict[str, list[Any]] = {}
+    by_stage_acc: dict[str, list[Any]] = {}
     keyed: list[tuple[int, str, float, int, DealRow]] = []
     flag_counts = dict.fromkeys(FLAG_IDS, 0)
     currencies: set[str] = set()
@@ -731,6 +737,12 @@ def review_pipeline(
         contact = contacts.get(did)
         engaged = int(contact[1] or 0) if contact else 0
         paused_until = day(paused_s) if pause_reason and paused_s else None
+        # Newest of note, recorded change and creation (ISO strings compare as dates).
+        last_activity = created_s
+        if last_note and last_note > last_activity:
+            last_activity = last_note
+        if last_change and last_change > last_activity:
+            last_activity = last_change
 
         flags = list(outcome.flags)
         if plan.open:
@@ -744,7 +756,7 @@ def review_pipeline(
                 )
             paused = paused_until is not None and paused_until >= today
             if stale_on and not paused:
-                last = max(v for v in (last_note, last_change, changed_s, created_s) if v)
+                last = changed_s if changed_s and changed_s > last_activity else last_activity
                 days = today_ord - day(last).toordinal()
                 limit = plan.stale_limit
                 if limit is not None and days >= limit:
@@ -814,7 +826,7 @@ def review_pipeline(
         crit = plan.criteria
         close_date = day(close_s) if close_s else None
         lang = note[2] if note else None
-        qkey = (okey, lang)
+        qkey = (playbook_id, outcome.scores, outcome.below_key, lang)
         if qkey in questions:
             question = questions[qkey]
         else:
@@ -843,7 +855,7 @@ def review_pipeline(
             outcome.passed,
             question,
             paused_until,
-            day(max(v for v in (last_note, last_change, created_s) if v)),
+            day(last_activity),
             engaged,
         )
 
@@ -851,10 +863,13 @@ def review_pipeline(
         weighted = amount_f * plan.probability
         qualified = amount_f if outcome.passed else 0.0
         flagged_amount = amount_f if flags else 0.0
-        for key in (("", "all"), ("owner", deal_owner), ("stage", deal_stage)):
-            acc = totals.get(key)
-            if acc is None:
-                acc = totals[key] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+        owner_acc = by_owner_acc.get(deal_owner)
+        if owner_acc is None:
+            owner_acc = by_owner_acc[deal_owner] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+        stage_acc = by_stage_acc.get(deal_stage)
+        if stage_acc is None:
+            stage_acc = by_stage_acc[deal_stage] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+        for acc in (total_acc, owner_acc, stage_acc):
             acc[0] += 1
             acc[2] += amount_f
             acc[3] += weighted
@@ -878,23 +893,19 @@ def review_pipeline(
             )
     keyed.sort(key=_first_four)
 
-    def totals_for(kind: str, key: str) -> Totals:
-        acc = totals.get((kind, key))
-        if acc is None:
-            return Totals(key)
-        return Totals(key, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5])
+    def totals_for(key: str, acc: list[Any] | None) -> Totals:
+        return Totals(key, *acc) if acc else Totals(key)
 
-    by_stage = {s: totals_for("stage", s) for s in ((stage,) if stage else OPEN_STAGES)}
-    for kind, key in totals:
-        if kind == "stage" and key not in by_stage:
-            by_stage[key] = totals_for(kind, key)
-    owners = sorted(key for kind, key in totals if kind == "owner")
+    by_stage = {s: totals_for(s, by_stage_acc.get(s)) for s in ((stage,) if stage else OPEN_STAGES)}
+    for key, acc in by_stage_acc.items():
+        if key not in by_stage:
+            by_stage[key] = totals_for(key, acc)
     return PipelineReport(
         today=today,
         deals=[k[4] for k in keyed],
-        by_owner={o: totals_for("owner", o) for o in owners},
+        by_owner={o: totals_for(o, by_owner_acc[o]) for o in sorted(by_owner_acc)},
         by_stage=by_stage,
-        total=totals_for("", "all"),
+        total=totals_for("all", total_acc),
         filters={"owner": owner, "stage": stage, "flag": flag},
         flag_counts=flag_counts,
         currencies=tuple(sorted(currencies)),

@@ -3,9 +3,10 @@
 How it works: the first few thousand characters are split into lowercase
 words; each language's stopword list (``[detect] stopwords`` in
 ``playbooks/language/<lang>.toml``) counts its hits. The note's language is
-the one with more hits (ties and notes without any stopword go to English,
-the cheaper pipeline). A note is *mixed* when the minority language still has
-at least 3 hits and at least 30 % of the majority's: such a note is parsed
+the one with more hits; a word with a French accent (é, è, à, ç...) counts
+as a French hit (ties and notes without any hit go to English, the cheaper
+pipeline). A note is *mixed* when the minority language has at least one
+hit and at least 15 % of the majority's: such a note is parsed
 with the majority language's pipeline, but the cue patterns of **both**
 languages run on it, so "budget validé, CFO signs next week" finds both cues.
 """
@@ -19,8 +20,9 @@ from kamcoach.analysis.language import load_language
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 SAMPLE_CHARS = 4000
-MIXED_MIN_HITS = 3
-MIXED_MIN_RATIO = 0.3
+MIXED_MIN_HITS = 1
+MIXED_MIN_RATIO = 0.15
+_FRENCH_LETTERS = frozenset("éèêàâçùûôîœë")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ def detect_language(text: str) -> Detection:
     fr_hits = en_hits = 0
     for match in _WORD.finditer(text[:SAMPLE_CHARS].lower().replace("’", "'")):
         word = match.group()
-        if word in fr:
+        if word in fr or not _FRENCH_LETTERS.isdisjoint(word):
             fr_hits += 1
         elif word in en:
             en_hits += 1

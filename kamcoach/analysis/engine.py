@@ -371,13 +371,13 @@ class _Analyser:
                 loss = cid in loss_criteria and _overlaps(
                     s, e, [(x, y) for k, x, y in triggers if k.startswith("loss")]
                 )
-                self._keep(best, doc, base, a, b, cid, 0, True, loss, s, e)
+                self._keep(best, doc, text, base, a, b, cid, 0, True, loss, s, e)
             for cid, s, e in bucket.get("cue", ()):
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
                 neg = _negation(s, e, triggers, terms, cid in loss_criteria)
                 if neg is not None:
-                    self._keep(best, doc, base, a, b, cid, 0, True, neg == "loss", s, e)
+                    self._keep(best, doc, text, base, a, b, cid, 0, True, neg == "loss", s, e)
                     continue
                 if question:
                     continue  # a question asked is not an answer given
@@ -388,7 +388,7 @@ class _Analyser:
                     level = 2
                 if hedged:
                     level = 1
-                self._keep(best, doc, base, a, b, cid, level, False, False, s, e)
+                self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)
                 positive_cues.setdefault(seg, []).append((cid, s, e))
             for item in best.values():
                 items.append(item)
@@ -400,6 +400,7 @@ class _Analyser:
     def _keep(
         best: dict[str, _Item],
         doc: Doc,
+        text: str,
         base: int,
         a: int,
         b: int,
@@ -420,7 +421,6 @@ class _Analyser:
                 return
         seg = doc[a:b]
         start, end = seg.start_char, seg.end_char
-        text = doc.text
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

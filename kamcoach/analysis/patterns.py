@@ -49,11 +49,15 @@ PEOPLE_KINDS: dict[str, str] = {
 }
 
 
-def variants(phrase: str, lang: str) -> set[str]:
-    """The forms a phrase is matched in: lowercase, unaccented (French), both apostrophes."""
+def variants(phrase: str, lang: str, *, accents: bool = True) -> set[str]:
+    """The forms a phrase is matched in: lowercase, unaccented (French), both apostrophes.
+
+    ``accents=False`` keeps only the written form: "validé" without its accent
+    is "valide" ("le DAF valide le budget"), a role, not a validation.
+    """
     base = phrase.strip().lower()
     forms = {base}
-    if lang == "fr":
+    if lang == "fr" and accents:
         forms.add(unaccent(base))
     for form in list(forms):
         if "'" in form:
@@ -92,7 +96,10 @@ def _label(compiled: Compiled, kind: str, cid: str | None) -> str:
 def _add_phrases(
     compiled: Compiled, nlp: Language, kind: str, cid: str | None, phrases: Iterable[str]
 ) -> None:
-    forms = sorted({form for p in phrases for form in variants(p, compiled.cue_lang)})
+    accents = kind != "valid"
+    forms = sorted(
+        {form for p in phrases for form in variants(p, compiled.cue_lang, accents=accents)}
+    )
     if not forms:
         return
     docs = [doc for doc in nlp.tokenizer.pipe(forms) if len(doc)]

@@ -1,0 +1,196 @@
+"""Analyse a stored deal's notes and save the analyser's review.
+
+Per-note results are cached in ``note_analyses`` keyed by the note's content
+hash and the analyser version (code revision + digest of the pattern files),
+so re-running only re-reads notes whose text or rules changed. The combined
+scores become a review with ``author_kind = 'analyser'``; reviews are never
+overwritten, so the history of a deal's qualification is kept.
+:func:`effective_scores` lays human overrides over the latest analyser review.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from kamcoach.clock import iso_now, now
+from kamcoach.domain.models import CriterionScore, Review
+from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
+from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.storage import repo
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(slots=True)
+class DealAnalysisStats:
+    """What the last :func:`analyze_deal` call did (for the CLI and tests)."""
+
+    notes: int = 0
+    analysed: int = 0
+    cached: int = 0
+    saved: bool = False
+
+
+last_stats = DealAnalysisStats()
+
+
+def _cached(db: Database, note_id: int, playbook: str, digest: str, version: str) -> Any:
+    from kamcoach.analysis.result import NoteAnalysis
+
+    row = db.execute(
+        "SELECT content_hash, analyser_version, result FROM note_analyses "
+        "WHERE note_id = ? AND playbook = ?",
+        [note_id, playbook],
+    ).fetchone()
+    if row is None or row[0] != digest or row[1] != version:
+        return None
+    try:
+        return NoteAnalysis.from_dict(json.loads(row[2]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _same(review: Review | None, scores: dict[str, CriterionScore], stage: str) -> bool:
+    if review is None or review.stage != stage:
+        return False
+    if set(review.scores) != set(scores):
+        return False
+    return all(
+        review.scores[c].score == s.score
+        and review.scores[c].status == s.status
+        and [(e.text, e.note_id) for e in review.scores[c].evidence]
+        == [(e.text, e.note_id) for e in s.evidence]
+        for c, s in scores.items()
+    )
+
+
+def analyze_deal(
+    db: Database,
+    deal_id: int,
+    playbooks: PlaybookSet,
+    *,
+    progress: Progress | None = None,
+) -> tuple[Review, GateVerdict]:
+    """Analyse the deal's notes (cached per note) and save an analyser review.
+
+    A new review is stored only when the scores, evidence or stage differ from
+    the latest analyser review; otherwise that review is returned unchanged.
+    """
+    from kamcoach.analysis.engine import analyser_version, analyze_text
+
+    global last_stats
+    stats = DealAnalysisStats()
+    deal = repo.get_deal(db, deal_id)
+    deal_id = deal["id"]
+    pb = playbooks.playbook(deal["playbook"])
+    version = analyser_version(playbooks)
+    contacts = repo.deal_contacts(db, deal_id)
+    notes = repo.deal_notes(db, deal_id, newest_first=False)
+    stats.notes = len(notes)
+    analyses = []
+    fresh: list[dict[str, Any]] = []
+    for i, note in enumerate(notes):
+        analysis = _cached(db, note["id"], pb.id, note["content_hash"], version)
+        if analysis is None:
+            analysis = analyze_text(
+                note["text"],
+                playbooks=playbooks,
+                playbook=pb,
+                lang=note["lang"] or "auto",
+                contacts=contacts,
+                note_id=note["id"],
+            )
+            stats.analysed += 1
+            fresh.append(
+                {
+                    "note_id": note["id"],
+                    "playbook": pb.id,
+                    "content_hash": note["content_hash"],
+                    "analyser_version": version,
+                    "lang": analysis.lang,
+                    "result": json.dumps(analysis.to_dict(), ensure_ascii=False),
+                    "analysed_at": iso_now(),
+                }
+            )
+        else:
+            stats.cached += 1
+        analysis.id = note["id"]
+        analyses.append(analysis)
+        if progress:
+            progress(i + 1, len(notes))
+    from kamcoach.analysis.engine import combine
+
+    scores = combine(analyses, pb)
+    verdict = gate_verdict(pb, deal["stage"], scores)
+    latest = repo.latest_review(db, deal_id, author_kind="analyser")
+    if fresh:
+        with db.atomic():
+            db["note_analyses"].upsert_all(fresh, pk=("note_id", "playbook"))
+    if _same(latest, scores, deal["stage"]) and latest is not None:
+        last_stats = stats
+        return latest, verdict
+    review = Review(
+        opportunity_id=deal_id,
+        playbook=pb.id,
+        author_kind="analyser",
+        scores=scores,
+        overall=overall_score(pb, scores),
+        created_at=now(),
+        author="kamcoach",
+        stage=deal["stage"],
+    )
+    review.id = repo.save_review(db, review, gate_passed=verdict.passed)
+    stats.saved = True
+    last_stats = stats
+    return review, verdict
+
+
+def analyze_all(
+    db: Database, playbooks: PlaybookSet, *, progress: Progress | None = None
+) -> list[tuple[int, Review, GateVerdict]]:
+    """Analyse every deal that has notes; ``progress(done, total)`` counts deals."""
+    deal_ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT opportunity_id FROM notes ORDER BY opportunity_id"
+        ).fetchall()
+    ]
+    out = []
+    for i, deal_id in enumerate(deal_ids):
+        review, verdict = analyze_deal(db, deal_id, playbooks)
+        out.append((deal_id, review, verdict))
+        if progress:
+            progress(i + 1, len(deal_ids))
+    return out
+
+
+def effective_scores(
+    db: Database, deal_id: int, playbooks: PlaybookSet
+) -> dict[str, CriterionScore]:
+    """Latest analyser scores with human overrides on top.
+
+    For each criterion, the latest rep or manager review that scored it wins
+    over the analyser, so overrides survive re-analysis of the notes.
+    """
+    deal = repo.get_deal(db, deal_id)
+    pb = playbooks.playbook(deal["playbook"])
+    scores: dict[str, CriterionScore] = {
+        cid: CriterionScore(cid, 0, "missing", []) for cid in pb.criteria_ids
+    }
+    analyser = repo.latest_review(db, deal["id"], author_kind="analyser")
+    if analyser is not None:
+        for cid, score in analyser.scores.items():
+            if cid in scores:
+                scores[cid] = score
+    for review in repo.deal_reviews(db, deal["id"]):
+        if review.author_kind == "analyser":
+            continue
+        for cid, score in review.scores.items():
+            if cid in scores:
+                scores[cid] = score
+    return scores

@@ -1,0 +1,205 @@
+"""Table-driven analyser cases in both languages (our own sentences, not the eval data)."""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import pytest
+
+from kamcoach.analysis import analyze_text, combine
+from kamcoach.analysis.detect import detect_language
+from kamcoach.analysis.entities import find_entities
+from kamcoach.playbooks.model import PlaybookSet
+from tests.analysis_fixtures import fr_nlp, playbooks  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fr_nlp")
+
+ALL = "meddpicc"
+
+CASES: list[tuple[str, str, str, str, str]] = [
+    # (lang, playbook, text, criterion, expected status)
+    ("fr", ALL, "Nous n'avons pas encore rencontré le DAF.", "economic_buyer", "gap"),
+    ("fr", ALL, "Je ne sais pas qui signe chez eux.", "economic_buyer", "gap"),
+    ("fr", ALL, "Marie Dupont, la DAF, valide le budget.", "economic_buyer", "specific"),
+    ("fr", ALL, "Le DG a validé le projet en comité.", "economic_buyer", "validated"),
+    ("fr", ALL, "Pas encore de champion identifié.", "champion", "gap"),
+    ("fr", ALL, "Pierre Martin nous soutient et nous a présenté le DSI.", "champion", "specific"),
+    ("fr", ALL, "Notre champion est parti chez un concurrent.", "champion", "gap"),
+    ("fr", "bant", "Budget non validé pour l'instant.", "budget", "gap"),
+    ("fr", "bant", "Budget de 120 k€ confirmé par la direction.", "budget", "validated"),
+    ("fr", "bant", "Ils ont une enveloppe de 80 k€.", "budget", "specific"),
+    ("fr", "bant", "Nous n'avons qu'un budget de 50 k€ cette année.", "budget", "specific"),
+    (
+        "fr",
+        ALL,
+        "Les ressaisies manuelles leur coûtent 2 jours par mois.",
+        "identify_pain",
+        "specific",
+    ),
+    ("fr", ALL, "Ils ont des soucis avec leur outil actuel.", "identify_pain", "mentioned"),
+    ("fr", "bant", "Mise en production visée fin mars.", "timeline", "specific"),
+    (
+        "fr",
+        ALL,
+        "Ils regardent aussi Salesforce, concurrent principal.",
+        "competition",
+        "mentioned",
+    ),
+    (
+        "fr",
+        ALL,
+        "En général, le champion est la personne qui vend en interne.",
+        "champion",
+        "missing",
+    ),
+    ("fr", ALL, "Deja valide par le DAF sans accents.", "economic_buyer", "validated"),
+    ("en", ALL, "No champion yet.", "champion", "gap"),
+    ("en", ALL, "Our champion left the company last week.", "champion", "gap"),
+    ("en", ALL, "Tom pushes internally and introduced us to the CFO.", "champion", "specific"),
+    ("en", ALL, "Tom is very enthusiastic about the demo.", "champion", "missing"),
+    ("en", "bant", "Budget not confirmed.", "budget", "gap"),
+    ("en", "bant", "They have a $120k budget approved for this.", "budget", "validated"),
+    ("en", ALL, "We haven't met the CFO yet.", "economic_buyer", "gap"),
+    ("en", ALL, "The CFO decides, we haven't met her yet.", "economic_buyer", "mentioned"),
+    (
+        "en",
+        ALL,
+        "The economic buyer is the person who controls the budget.",
+        "economic_buyer",
+        "missing",
+    ),
+    ("en", ALL, "Churn went from 8% to 12% this year.", "metrics", "specific"),
+    ("en", ALL, "Manual invoicing is a big problem for them.", "identify_pain", "mentioned"),
+    ("en", "bant", "Go-live before September.", "timeline", "specific"),
+    ("en", ALL, "No doubt the CFO signs off on this.", "economic_buyer", "validated"),
+    ("en", ALL, "Security questionnaire and MSA review with legal.", "paper_process", "mentioned"),
+    ("en", ALL, "Budjet is fine, but no champoin yet 🙃", "champion", "missing"),
+    ("en", ALL, "🚀🚀 CFO signs off!! 🎉", "economic_buyer", "validated"),
+    # mixed language: cues of both languages run on one note
+    (
+        "fr",
+        "bant",
+        "Réunion avec l'équipe, the budget is approved et le DG décide.",
+        "budget",
+        "validated",
+    ),
+    (
+        "en",
+        "bant",
+        "Call went well, we discussed the deal, budget validé by their finance.",
+        "budget",
+        "validated",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "pb", "text", "cid", "expected"), CASES)
+def test_status(
+    playbooks: PlaybookSet,
+    lang: str,
+    pb: str,
+    text: str,
+    cid: str,
+    expected: str,
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook=pb)
+    score = result.scores[cid]
+    assert (score.status, result.lang) == (expected, lang), score.evidence
+    if expected == "gap":
+        assert score.evidence and all(e.negated for e in score.evidence)
+        assert score.score == 0
+    if expected == "missing":
+        assert score.evidence == []
+
+
+def test_evidence_offsets_point_into_the_note(playbooks: PlaybookSet) -> None:
+    text = "Intro.\nNo champion yet, but Lisa pushes internally for us."
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL)
+    score = result.scores["champion"]
+    assert score.status in ("mentioned", "specific")
+    for ev in score.evidence:
+        assert text[ev.start : ev.end] == ev.text
+
+
+def test_people_roles_and_contact_linking(playbooks: PlaybookSet) -> None:
+    contacts = [
+        {"id": 7, "name": "Hélène Garnier", "title": "DAF"},
+        {"id": 8, "name": "Thomas Lefèvre", "title": "Responsable achats"},
+    ]
+    text = "Thomas nous a présenté Helene Garnier, directrice financière, qui valide le budget."
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL, contacts=contacts)
+    by_contact = {p.contact_id: p for p in result.people}
+    assert by_contact[7].role == "economic_buyer"
+    assert by_contact[8].role == "champion"
+
+
+def test_new_person_is_proposed(playbooks: PlaybookSet) -> None:
+    result = analyze_text("CFO Sarah Chen signs off.", playbooks=playbooks, playbook=ALL)
+    assert [(p.name, p.title, p.role, p.contact_id) for p in result.people] == [
+        ("Sarah Chen", "CFO", "economic_buyer", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "mixed"),
+    [
+        ("Nous avons vu le DAF et il est favorable au projet.", "fr", False),
+        ("We met the CFO and she likes the project.", "en", False),
+        ("", "en", False),
+        (
+            "Le DAF est pour le projet et il a le budget. We need the legal team to review "
+            "the contract and the security questionnaire.",
+            "en",
+            True,
+        ),
+    ],
+)
+def test_language_detection(text: str, lang: str, mixed: bool) -> None:
+    detection = detect_language(text)
+    assert (detection.lang, detection.mixed) == (lang, mixed)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Budget 120 k€", [("MONEY", "120 k€")]),
+        ("€50k and $1.2M", [("MONEY", "€50k"), ("MONEY", "$1.2M")]),
+        ("up 15 %", [("PERCENT", "15 %")]),
+        ("go-live in Q3, fin mars", [("DATE", "Q3"), ("DATE", "fin mars")]),
+        ("before September, 30 days", [("DATE", "September"), ("TIME", "30 days")]),
+        ("you may want", []),
+    ],
+)
+def test_entities(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(label, text[s:e]) for label, s, e in find_entities(text)] == expected
+
+
+def test_empty_note_is_all_missing(playbooks: PlaybookSet) -> None:
+    result = analyze_text("   ", playbooks=playbooks)
+    assert {s.status for s in result.scores.values()} == {"missing"}
+    assert result.overall == 0
+
+
+def test_one_megabyte_note_does_not_crash(playbooks: PlaybookSet) -> None:
+    text = ("Budget not confirmed yet. " * 40_000)[:999_000] + ". The CFO approved the budget."
+    result = analyze_text(text, playbooks=playbooks, playbook="bant", lang="en")
+    assert result.scores["budget"].status == "validated"
+    assert result.scores["budget"].evidence[0].start > 998_000
+
+
+def test_combine_best_wins_and_later_loss_lowers(playbooks: PlaybookSet) -> None:
+    pb = playbooks.playbook(ALL)
+    a = analyze_text(
+        "Tom pushes internally and introduced us to the CFO.", playbooks=playbooks, playbook=ALL
+    )
+    b = analyze_text(
+        "We haven't met the CFO yet. No champion yet.", playbooks=playbooks, playbook=ALL
+    )
+    c = analyze_text("Our champion left the company.", playbooks=playbooks, playbook=ALL)
+    a.id, b.id, c.id = 1, 2, 3
+    merged = combine([a, b], pb)
+    assert merged["champion"].score == a.scores["champion"].score > 0
+    assert merged["economic_buyer"].score >= 1
+    lowered = combine([a, b, c], pb)
+    assert lowered["champion"].status == "gap"
+    assert lowered["champion"].evidence and lowered["champion"].evidence[0].note_id == 3
+    assert combine([c, a], pb)["champion"].score > 0

@@ -301,23 +301,28 @@ class _Analyser:
             return _Collected([], [], [])
         hits: list[tuple[str, str | None, int, int]] = []
         loss_criteria: frozenset[str] = frozenset()
+        teaching = []
         for comp in self.matchers(mixed):
             hits.extend(comp(doc))
             loss_criteria |= comp.loss_criteria
+            if comp.teaching is not None:
+                teaching.append(comp.teaching)
         starts = {0}
         if doc.has_annotation("SENT_START"):
             starts.update(sent.start for sent in doc.sents)
-        for kind, _cid, _s, e in hits:
-            if kind == "nl" and e < n:
-                starts.add(e)
+        text = doc.text
+        newline = text.find("\n")
+        while newline != -1:
+            span = doc.char_span(newline, newline + 1, alignment_mode="expand")
+            if span is not None and span.end < n:
+                starts.add(span.end)
+            newline = text.find("\n", newline + 1)
         seg_starts = sorted(starts)
         seg_ends = [*seg_starts[1:], n]
         # Group hits by segment.
         seg_hits: dict[int, dict[str, list[Any]]] = {}
         cue_segs: set[int] = set()
         for kind, cid, s, e in hits:
-            if kind == "nl":
-                continue
             seg = bisect_right(seg_starts, s) - 1
             bucket = seg_hits.setdefault(seg, {})
             if kind in ("cue", "gap"):
@@ -325,7 +330,6 @@ class _Analyser:
                 cue_segs.add(seg)
             else:
                 bucket.setdefault(kind, []).append((s, e))
-        text = doc.text
         seg_chars = [doc[i].idx for i in seg_starts]
         seg_labels: dict[int, set[str]] = {}
         if cue_segs:
@@ -341,6 +345,10 @@ class _Analyser:
         for seg in sorted(cue_segs):
             bucket = seg_hits[seg]
             if "teach" in bucket:
+                continue
+            seg_end_char = seg_chars[seg + 1] if seg + 1 < len(seg_chars) else len(text)
+            seg_text = text[seg_chars[seg] : seg_end_char].lower()
+            if any(r.search(seg_text) for r in teaching):
                 continue
             a, b = seg_starts[seg], seg_ends[seg]
             pseudo = bucket.get("pseudo", [])

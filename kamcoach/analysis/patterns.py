@@ -14,6 +14,7 @@ pipeline: a mixed note runs the cues of both languages on one ``Doc``.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,12 +78,14 @@ class Compiled:
     matcher: Matcher
     labels: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     loss_criteria: frozenset[str] = frozenset()
+    teaching: re.Pattern[str] | None = None
 
     def __call__(self, doc: Doc) -> list[tuple[str, str | None, int, int]]:
         """All hits in ``doc`` as ``(kind, criterion or None, start token, end token)``."""
         labels = self.labels
         hits = [(*labels[m], s, e) for m, s, e in self.phrase(doc)]
-        hits.extend((*labels[m], s, e) for m, s, e in self.matcher(doc))
+        if len(self.matcher):
+            hits.extend((*labels[m], s, e) for m, s, e in self.matcher(doc))
         return hits
 
 
@@ -128,48 +131,23 @@ def _add_tokens(
             raise PlaybookError(path, f"{key}[{i}]", f"invalid token pattern: {first}") from None
 
 
-def _teaching_patterns(nlp: Language, cues: LanguageCues) -> list[list[dict[str, Any]]]:
-    """ "<a|the> <criterion noun> is someone/the person ..." style generic definitions."""
-    dets = ["the", "a", "an", "le", "la", "l'", "l’", "un", "une", "your", "votre", "ton"]
-    verbs = ["is", "are", "est", "sont", "means", "signifie"]
-    heads = [
-        "someone",
-        "somebody",
-        "anyone",
-        "whoever",
-        "quelqu'un",
-        "quelqu’un",
-        "celui",
-        "celle",
-        "ceux",
-        "typically",
-        "usually",
-        "generally",
-        "généralement",
-        "souvent",
-        "often",
-    ]
-    patterns = []
-    for noun in sorted({n.lower() for n in cues["teaching_nouns"]}):
-        noun_tokens = [{"LOWER": t.text} for t in nlp.tokenizer(noun)]
-        patterns.append(
-            [
-                {"LOWER": {"IN": dets}},
-                *noun_tokens,
-                {"LOWER": {"IN": verbs}},
-                {"LOWER": {"IN": heads}},
-            ]
-        )
-        patterns.append(
-            [
-                {"LOWER": {"IN": dets}},
-                *noun_tokens,
-                {"LOWER": {"IN": verbs}},
-                {"LOWER": {"IN": ["the", "a", "la", "une", "le"]}},
-                {"LOWER": {"IN": ["person", "people", "individual", "personne", "one"]}},
-            ]
-        )
-    return patterns
+def teaching_regex(cues: LanguageCues) -> re.Pattern[str]:
+    """Generic definitions: "<a|the> <criterion noun> is someone who / the person ...".
+
+    Run only on segments that hold a cue, as a regular expression: a Matcher
+    pattern starting on every article would cost more than the rest of the rules.
+    """
+    dets = r"(?:the|a|an|le|la|l'|l’|un|une|your|votre|ton)"
+    verbs = r"(?:is|are|est|sont|means|signifie)"
+    heads = (
+        r"(?:someone|somebody|anyone|whoever|quelqu'un|quelqu’un|celui|celle|ceux|typically|"
+        r"usually|generally|généralement|souvent|often|"
+        r"(?:the|a|la|une|le)\s+(?:person|people|individual|personne|one))"
+    )
+    nouns = "|".join(
+        sorted((re.escape(n.lower()) for n in cues["teaching_nouns"]), key=len, reverse=True)
+    )
+    return re.compile(rf"(?<!\w){dets}\s*(?:{nouns})\s+{verbs}\s+{heads}(?!\w)")
 
 
 def compile_patterns(
@@ -205,8 +183,7 @@ def compile_patterns(
         _add_phrases(compiled, nlp, kind, None, cues[key])
     for key, kind in PEOPLE_KINDS.items():
         _add_phrases(compiled, nlp, kind, None, cues[key])
-    _add_tokens(compiled, "teach", None, _teaching_patterns(nlp, cues))
-    _add_tokens(compiled, "nl", None, [[{"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}]])
+    compiled.teaching = teaching_regex(cues)
     if cue_lang == "fr":
         # "n'avons qu'un budget": "ne ... que" means "only", not a negation.
         ne = {"LOWER": {"IN": ["ne", "n'", "n’"]}}

@@ -302,9 +302,11 @@ class _Analyser:
         hits: list[tuple[str, str | None, int, int]] = []
         loss_criteria: frozenset[str] = frozenset()
         teaching = []
+        vendor_criteria: frozenset[str] = frozenset()
         for comp in self.matchers(mixed):
             hits.extend(comp(doc))
             loss_criteria |= comp.loss_criteria
+            vendor_criteria |= comp.vendor_criteria
             if comp.teaching is not None:
                 teaching.append(comp.teaching)
         starts = {0}
@@ -325,7 +327,7 @@ class _Analyser:
         for kind, cid, s, e in hits:
             seg = bisect_right(seg_starts, s) - 1
             bucket = seg_hits.setdefault(seg, {})
-            if kind in ("cue", "gap"):
+            if kind in ("cue", "gap", "cueq"):
                 bucket.setdefault(kind, []).append((cid, s, e))
                 cue_segs.add(seg)
             else:
@@ -360,7 +362,7 @@ class _Analyser:
             ]
             trig_spans = [(s, e) for _k, s, e in triggers]
             terms = sorted(s for s, e in bucket.get("term", ()) if not _overlaps(s, e, trig_spans))
-            question = any(doc[s].text == "?" for s, _e in bucket.get("unc_post", ()))
+            question = doc[b - 1].text == "?" or (b >= 2 and doc[b - 2].text == "?")
             hedged = bool(bucket.get("hedge"))
             valid = [
                 (s, e)
@@ -380,22 +382,28 @@ class _Analyser:
                     s, e, [(x, y) for k, x, y in triggers if k.startswith("loss")]
                 )
                 self._keep(best, doc, text, base, a, b, cid, 0, True, loss, s, e)
-            for cid, s, e in bucket.get("cue", ()):
+            vendor = bool(bucket.get("vendor"))
+            cues = [(cid, s, e, False) for cid, s, e in bucket.get("cue", ())]
+            cues += [(cid, s, e, True) for cid, s, e in bucket.get("cueq", ())]
+            for cid, s, e, needs_number in cues:
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
+                    continue
+                if vendor and cid in vendor_criteria:
+                    continue  # the seller describing their own product
+                wanted = self.entities.get(cid, frozenset())
+                if needs_number and not (wanted - PERSON_LABELS - {"CARDINAL"}) & labels:
                     continue
                 neg = _negation(s, e, triggers, terms, cid in loss_criteria)
                 if neg is not None:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, neg == "loss", s, e)
                     continue
-                if question:
-                    continue  # a question asked is not an answer given
                 level = 1
                 if valid and _same_clause(s, e, valid, terms):
                     level = 3
-                elif self.entities.get(cid, frozenset()) & labels:
+                elif wanted & labels or needs_number:
                     level = 2
-                if hedged:
-                    level = 1
+                if hedged or question:
+                    level = 1  # a hedge, or a question asked rather than an answer given
                 self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)
                 positive_cues.setdefault(seg, []).append((cid, s, e))
             for item in best.values():

@@ -33,6 +33,8 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "validation",
     "teaching",
     "teaching_nouns",
+    "vendor",
+    "vendor_criteria",
 )
 PEOPLE_KEYS: tuple[str, ...] = (
     "economic_buyer_titles",
@@ -41,7 +43,17 @@ PEOPLE_KEYS: tuple[str, ...] = (
     "not_names",
 )
 #: Lists that may be empty; every other list needs at least one entry.
-OPTIONAL_KEYS = frozenset({"pseudo", "hedges", "teaching_nouns", "name_prefixes", "not_names"})
+OPTIONAL_KEYS = frozenset(
+    {
+        "pseudo",
+        "hedges",
+        "teaching_nouns",
+        "name_prefixes",
+        "not_names",
+        "vendor",
+        "vendor_criteria",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +138,10 @@ def parse_language(
     people = _table(data, "people", path, PEOPLE_KEYS)
     ctx = {key: _strings(context, key, path, "context") for key in CONTEXT_KEYS}
     if criteria:
-        for cid in ctx["loss_criteria"]:
-            if cid not in criteria:
-                raise PlaybookError(path, "context.loss_criteria", f"unknown criterion {cid!r}")
+        for key in ("loss_criteria", "vendor_criteria"):
+            for cid in ctx[key]:
+                if cid not in criteria:
+                    raise PlaybookError(path, f"context.{key}", f"unknown criterion {cid!r}")
     return LanguageCues(
         lang=lang,
         stopwords=frozenset(w.lower() for w in _strings(detect, "stopwords", path, "detect")),

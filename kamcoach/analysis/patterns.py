@@ -42,6 +42,7 @@ CONTEXT_KINDS: dict[str, str] = {
     "hedges": "hedge",
     "validation": "valid",
     "teaching": "teach",
+    "vendor": "vendor",
 }
 PEOPLE_KINDS: dict[str, str] = {
     "economic_buyer_titles": "eb_title",
@@ -78,6 +79,7 @@ class Compiled:
     matcher: Matcher
     labels: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     loss_criteria: frozenset[str] = frozenset()
+    vendor_criteria: frozenset[str] = frozenset()
     teaching: re.Pattern[str] | None = None
 
     def __call__(self, doc: Doc) -> list[tuple[str, str | None, int, int]]:
@@ -164,6 +166,7 @@ def compile_patterns(
         phrase=PhraseMatcher(nlp.vocab, attr="LOWER"),
         matcher=Matcher(nlp.vocab),
         loss_criteria=frozenset(cues["loss_criteria"]),
+        vendor_criteria=frozenset(cues["vendor_criteria"]),
     )
     for cid, criterion in sorted(playbooks.criteria.items()):
         lp = criterion.patterns.get(cue_lang)
@@ -171,6 +174,7 @@ def compile_patterns(
             continue
         _add_phrases(compiled, nlp, "cue", cid, lp.phrases)
         _add_phrases(compiled, nlp, "gap", cid, lp.gap_phrases)
+        _add_phrases(compiled, nlp, "cueq", cid, lp.quantified_phrases)
         if lp.token_patterns:
             _add_tokens(
                 compiled,
@@ -233,7 +237,11 @@ def validate_patterns(playbook_set: PlaybookSet) -> None:
             lp = criterion.patterns.get(lang)
             if lp is None:
                 continue
-            for key, phrases in (("phrases", lp.phrases), ("gap_phrases", lp.gap_phrases)):
+            for key, phrases in (
+                ("phrases", lp.phrases),
+                ("gap_phrases", lp.gap_phrases),
+                ("quantified_phrases", lp.quantified_phrases),
+            ):
                 for i, phrase in enumerate(phrases):
                     if not len(nlp.make_doc(phrase)):
                         raise PlaybookError(

@@ -137,7 +137,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse_patterns(node: _Node) -> LangPatterns:
-    node.only("phrases", "gap_phrases", "token_patterns", "entities")
+    node.only("phrases", "gap_phrases", "quantified_phrases", "token_patterns", "entities")
     token_patterns: list[tuple[dict[str, object], ...]] = []
     if node.has("token_patterns"):
         value = node.raw("token_patterns")
@@ -163,6 +163,7 @@ def _parse_patterns(node: _Node) -> LangPatterns:
     return LangPatterns(
         phrases=node.strings("phrases"),
         gap_phrases=node.strings("gap_phrases"),
+        quantified_phrases=node.strings("quantified_phrases"),
         token_patterns=tuple(token_patterns),
         entities=entities,
     )

@@ -41,6 +41,9 @@ class LangPatterns:
     gap_phrases: tuple[str, ...] = ()
     token_patterns: tuple[tuple[dict[str, object], ...], ...] = ()
     entities: tuple[str, ...] = ()
+    quantified_phrases: tuple[str, ...] = ()
+    """Cues that count only when their sentence holds an amount, percentage, date,
+    duration or count ("went from", "per week", "perdent"): vague alone, telling with a number."""
 
 
 @dataclass(frozen=True, slots=True)

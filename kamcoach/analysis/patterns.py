@@ -93,7 +93,7 @@ class Compiled:
 
 def _label(compiled: Compiled, kind: str, cid: str | None) -> str:
     name = f"{kind}|{cid or ''}"
-    key = compiled.phrase.vocab.strings.add(name)
+    key = compiled.phrase.vocab.strings.add(name)  # type: ignore[attr-defined]
     compiled.labels[key] = (kind, cid)
     return name
 
@@ -107,7 +107,7 @@ def _add_phrases(
     )
     if not forms:
         return
-    docs = [doc for doc in nlp.tokenizer.pipe(forms) if len(doc)]
+    docs = [doc for doc in nlp.tokenizer.pipe(forms) if len(doc)]  # type: ignore[union-attr]
     if docs:
         compiled.phrase.add(_label(compiled, kind, cid), docs)
 
@@ -159,7 +159,7 @@ def compile_patterns(
     from spacy.matcher import Matcher, PhraseMatcher
 
     cues = cues or load_language(cue_lang)
-    pipeline_lang = nlp.lang
+    pipeline_lang = str(nlp.lang)
     compiled = Compiled(
         pipeline_lang=pipeline_lang,
         cue_lang=cue_lang,

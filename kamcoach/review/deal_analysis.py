@@ -130,7 +130,7 @@ def analyze_deal(
     latest = repo.latest_review(db, deal_id, author_kind="analyser")
     if fresh:
         with db.atomic():
-            db["note_analyses"].upsert_all(fresh, pk=("note_id", "playbook"))
+            db.table("note_analyses").upsert_all(fresh, pk=("note_id", "playbook"))
     if _same(latest, scores, deal["stage"]) and latest is not None:
         last_stats = stats
         return latest, verdict

@@ -182,6 +182,6 @@ def test_bad_team_file_through_cli(
 
 def test_bundled_file_is_complete() -> None:
     config = load_flag_config(bundled_flags_file(), use_team=False)
-    assert config.rule("stale").days_for("negotiation") == 21
+    assert config.rule("stale").days_for("negotiation") == 14
     assert config.rule("stuck").days_for("commit") == 30
     assert config.rule("single_threaded").min_amount == 100000

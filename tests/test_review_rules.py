@@ -179,7 +179,7 @@ def test_stale_uses_newest_note_or_change_and_stage_threshold(
     add_deal(tdb, 3, stage="discovery", **old)  # discovery allows 30 days
     add_note(tdb, 3, "old", when=-25)
     add_deal(tdb, 4, stage="proposal", **old)
-    add_note(tdb, 4, "recent", when=-20)
+    add_note(tdb, 4, "recent", when=-10)
     report = run(tdb, playbooks)
     assert "no activity for 25 days" in flags_of(report, 1)["stale"]
     assert "stale" not in flags_of(report, 2)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -60,6 +62,22 @@ def heat_strip(deal: DealRow, playbooks: PlaybookSet) -> Text:
     return strip
 
 
+_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+_SEVERITY_BY_RANK = {0: "", 1: "low", 2: "medium", 3: "high"}
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split() if part[:1].isalpha()).upper() or name
+
+
+def _short_amount(amount: float, currency: str) -> str:
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:.1f}M {currency}"
+    if amount >= 1_000:
+        return f"{amount / 1_000:.0f}k {currency}"
+    return f"{amount:.0f} {currency}"
+
+
 def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: int | None) -> None:
     """The rich table view: exceptions first, then totals per owner and per stage."""
     out = console()
@@ -71,39 +89,58 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         f"[bold red]{t.share_flagged:.0%} of the pipeline is flagged[/bold red] "
         f"({t.flagged_deals} deals, {t.flagged:,.0f})."
     )
-    table = Table(header_style="bold", show_lines=True)
-    for col, justify in (
-        ("deal", "left"),
-        ("owner", "left"),
-        ("stage", "left"),
-        ("amount", "right"),
-        ("close", "left"),
-        ("score", "right"),
-        ("criteria", "left"),
-        ("flags", "left"),
-        ("ask next", "left"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     shown = report.deals if not limit else report.deals[:limit]
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True, min_width=2)
+    table.add_column(
+        "deal · account / criteria 0-3",
+        overflow="ellipsis",
+        no_wrap=True,
+        min_width=16,
+        max_width=30,
+    )
+    table.add_column("rep", no_wrap=True, min_width=2)
+    table.add_column("stage", no_wrap=True, min_width=13)
+    table.add_column("amount", justify="right", no_wrap=True, min_width=9)
+    table.add_column("close", no_wrap=True, min_width=10)
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    table.add_column("flags", justify="right", no_wrap=True, min_width=5)
     for d in shown:
-        flags = Text()
-        for i, f in enumerate(d.flags):
-            if i:
-                flags.append("\n")
-            flags.append(f.id, style=_SEVERITY_STYLE.get(f.severity, ""))
-            flags.append(f": {f.reason}")
+        worst = max((_SEVERITY_RANK.get(f.severity, 0) for f in d.flags), default=0)
         table.add_row(
-            Text(f"#{d.id} {d.name}\n{d.account}"),
-            d.owner,
+            str(d.id),
+            Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks)),
+            _initials(d.owner),
             d.stage,
-            f"{d.amount:,.0f} {d.currency}",
+            _short_amount(d.amount, d.currency),
             d.close_date.isoformat() if d.close_date else "",
             "n/a" if d.score is None else f"{d.score:.0f}",
-            heat_strip(d, playbooks),
-            flags if d.flags else Text("—", style="dim"),
-            Text(d.next_question.text) if d.next_question else Text(""),
+            Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
+            if d.flags
+            else Text("—", style="dim"),
         )
     out.print(table)
+    flagged = [d for d in shown if d.flags]
+    if flagged:
+        out.print("[bold]Exceptions[/bold] (why each deal is flagged, and what to ask next)")
+    for d in flagged:
+        out.print(
+            f"\n[bold]#{d.id} {escape(d.name)}[/bold] · {escape(d.account)} · {escape(d.owner)} · "
+            f"{d.stage} · {_short_amount(d.amount, d.currency)}"
+        )
+        strip = Text("  criteria        ")
+        strip.append_text(heat_strip(d, playbooks))
+        out.print(strip)
+        for f in d.flags:
+            line = Text("  ")
+            line.append(f"{f.id:<16}", style=_SEVERITY_STYLE.get(f.severity, ""))
+            line.append(f.reason)
+            out.print(line)
+        if d.next_question:
+            line = Text("  ask next        ", style="green")
+            line.append(d.next_question.text, style="italic")
+            line.append(f" ({d.next_question.phase})", style="dim")
+            out.print(line)
     if limit and len(report.deals) > limit:
         out.print(f"[dim]{len(report.deals) - limit} more deals (use --limit 0 to see all).[/dim]")
     for title, first, totals in (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,7 +180,7 @@ class Checklist:
 # ---------------------------------------------------------------- helpers
 
 
-def detect_deal_lang(notes: list[Mapping[str, Any]]) -> str:
+def detect_deal_lang(notes: Sequence[Mapping[str, Any]]) -> str:
     """The language most of the deal's notes are in ('fr' or 'en', default 'en').
 
     Uses the stored ``lang`` of each note and, when it is missing, a cheap
@@ -293,6 +293,7 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
             == role
         ]
         present = [c for c in holders if not c.get("left_company")]
+        note: str | None
         if not present:
             note = advice[role]
             if holders:
@@ -506,7 +507,7 @@ def checklist_markdown(checklist: Checklist) -> str:
         if a.missing:
             lines.append(f"- [ ] **{a.label}**: {a.note}")
         else:
-            who = a.name + (f", {a.title}" if a.title else "")
+            who = (a.name or "") + (f", {a.title}" if a.title else "")
             lines.append(f"- **{a.label}**: {who}" + (f" ({a.note})" if a.note else ""))
     lines.append("")
     if not c.items:

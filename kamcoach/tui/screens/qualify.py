@@ -270,7 +270,7 @@ class QualifyScreen(Screen[bool]):
         if self._expected == (cid, event.value):
             self._expected = None
             return
-        self.chosen[cid] = int(event.value)  # type: ignore[arg-type]
+        self.chosen[cid] = int(str(event.value))
         self._show_progress()
 
     # ------------------------------------------------------------ navigation and saving

@@ -47,5 +47,13 @@ def test_core_commands_are_registered() -> None:
         "accounts list",
         "deals list",
         "deals show",
+        "deals analyze",
         "doctor",
+        "analyze",
+        "pipeline",
+        "coach",
+        "prep",
+        "tui",
+        "import",
+        "export",
     } <= names

@@ -65,27 +65,31 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
     ctx.obj = Ctx(db_path=db_path)
     if ctx.invoked_subcommand is None:
         tui = main.get_command(ctx, "tui")
-        if tui is None:
-            click.echo(ctx.get_help())
-            return
+        assert tui is not None
         ctx.invoke(tui)
 
 
 def _register() -> None:
-    from kamcoach.cli import accounts_cmd, deals_cmd, demo_cmd, doctor_cmd, playbooks_cmd
+    """Attach every command; each module keeps its own imports light (no spaCy, no Textual)."""
+    from kamcoach.cli import (
+        accounts_cmd,
+        analyze_cmd,
+        deals_cmd,
+        demo_cmd,
+        doctor_cmd,
+        io_cmd,
+        pipeline_cmd,
+        playbooks_cmd,
+        prep_cmd,
+        tui_cmd,
+    )
 
     main.add_command(demo_cmd.demo)
     main.add_command(playbooks_cmd.playbooks)
     main.add_command(accounts_cmd.accounts)
     main.add_command(deals_cmd.deals)
     main.add_command(doctor_cmd.doctor)
-    for optional in ("analyze_cmd", "pipeline_cmd", "tui_cmd", "io_cmd", "prep_cmd"):
-        try:
-            module = __import__(f"kamcoach.cli.{optional}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"kamcoach.cli.{optional}":
-                raise
-            continue
+    for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd):
         module.register(main)
 
 

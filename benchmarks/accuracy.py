@@ -48,7 +48,12 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--errors", metavar="CRITERION", help="print false positives/negatives")
+    parser.add_argument(
+        "--errors",
+        metavar="CRITERIA",
+        help="print false positives/negatives with the matched cue: a criterion id, "
+        "several separated by commas, or 'all'",
+    )
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"no data at {args.data}", file=sys.stderr)
@@ -57,6 +62,7 @@ def main() -> int:
     from kamcoach.analysis.engine import analyze_texts
     from kamcoach.playbooks.loader import load_playbooks
 
+    wanted = set(CRITERIA) if args.errors == "all" else set((args.errors or "").split(","))
     rows = [
         json.loads(line)
         for line in args.data.read_text(encoding="utf-8").splitlines()
@@ -79,6 +85,7 @@ def main() -> int:
     for row, result in zip(rows, results, strict=True):
         if result.lang != row["lang"]:
             detected_wrong += 1
+        result_text = row["text"]
         for cid in CRITERIA:
             gold = row["labels"].get(cid, "absent")
             score = result.scores[cid]
@@ -94,10 +101,20 @@ def main() -> int:
             if gold == "gap":
                 gaps[1] += 1
                 gaps[0] += score.status == "gap"
-            if args.errors == cid and found != (gold == "present"):
+            if cid in wanted and found != (gold == "present"):
                 kind = "FP" if found else "FN"
                 quote = score.evidence[0].text if score.evidence else ""
-                print(f"{kind} {row['id']} [{score.status}] {quote[:160]!r}")
+                cues = sorted(
+                    {
+                        result_text[s:e].lower()
+                        for s, e, hcid, _neg in result.highlights
+                        if hcid == cid
+                    }
+                )
+                print(
+                    f"{kind} {cid} {row['id']} [{score.status} {score.score}] "
+                    f"cues={cues} {quote[:160]!r}"
+                )
                 if kind == "FN":
                     print("    " + row["text"][:400].replace("\n", " | "))
     langs = sorted({lang for _cid, lang in counts if lang != "all"})

@@ -30,6 +30,7 @@ Empty notes are not an error: every criterion comes back ``missing``.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,86 @@ def _same_clause(s: int, e: int, spans: list[tuple[int, int]], terms: list[int])
 
 def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for a, b in spans)
+
+
+#: A transcript turn: "Name:", "**Name:**", "Ms. Garcia:" at the start of a line.
+SPEAKER_RE = re.compile(
+    r"^[ \t>*_-]*((?=[A-ZÀ-Ý])[^\W\d_][\w'’.]*(?: [^\W\d_][\w'’.]*){0,2})"
+    r"[ \t]*(?:\*\*|__)?[ \t]*:",
+    re.M,
+)
+
+
+@dataclass(slots=True)
+class _Turns:
+    """Speaker turns of a transcript: turn start chars, their speakers, the seller."""
+
+    starts: list[int]
+    speakers: list[str]
+    seller: str | None
+
+    def speaker_at(self, char: int) -> str | None:
+        i = bisect_right(self.starts, char) - 1
+        return self.speakers[i] if i >= 0 else None
+
+
+#: "I'm Emily from CloudTech", "je suis Paul de Valmont": the caller introducing their company.
+INTRO_RE = re.compile(
+    r"\b(?:i'm|i am|this is|my name is|je suis|ici)\s+[A-ZÀ-Ý]\w+(?:\s+[A-ZÀ-Ý]\w+)?"
+    r"\s*,?\s+(?:from|with|at|de|chez)\s+[A-ZÀ-Ý]"
+)
+HONORIFIC_RE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|m|mme|mlle)\b\.?", re.I)
+
+
+def _turns(
+    text: str,
+    vendor_chars: list[int],
+    customer_chars: list[int],
+    seller_names: frozenset[str],
+    not_names: frozenset[str],
+) -> _Turns | None:
+    """Find speaker turns and guess which speaker is the seller.
+
+    A note is a transcript when at least two speakers have two turns each
+    (field labels such as "Budget:" appear once and are never names). The seller
+    is a speaker named by role ("Salesperson:", "Commercial :"), otherwise the
+    one who talks about "our product / we offer" (never about "your pricing /
+    votre offre"), is not addressed as "Mr./Dr./Mme", with questions as a tie-break.
+    """
+    starts: list[int] = []
+    speakers: list[str] = []
+    for m in SPEAKER_RE.finditer(text):
+        name = m.group(1).strip().rstrip(".")
+        if name in not_names or len(name) > 40:
+            continue
+        starts.append(m.start())
+        speakers.append(name.lower())
+    if len(starts) < 4:
+        return None
+    counts: dict[str, int] = {}
+    for sp in speakers:
+        counts[sp] = counts.get(sp, 0) + 1
+    if sum(1 for c in counts.values() if c >= 2) < 2:
+        return None
+    seller = next((sp for sp in counts if sp in seller_names), None)
+    if seller is None:
+        weight: dict[str, float] = {sp: -10.0 if HONORIFIC_RE.match(sp) else 0.0 for sp in counts}
+        bounds = [*starts[1:], len(text)]
+        for i, sp in enumerate(speakers):
+            weight[sp] += 0.5 * min(2, text.count("?", starts[i], bounds[i]))
+        intro = [m.start() for m in INTRO_RE.finditer(text)]
+        for chars, points in ((vendor_chars, 3.0), (customer_chars, -3.0), (intro, 3.0)):
+            for c in chars:
+                i = bisect_right(starts, c) - 1
+                if i >= 0:
+                    weight[speakers[i]] += points
+        ranked = sorted(weight.items(), key=lambda kv: -kv[1])
+        runner_up = ranked[1][1] if len(ranked) > 1 else -99.0
+        if (ranked[0][1] >= 3 and ranked[0][1] > runner_up) or (
+            ranked[0][1] >= 0 and runner_up <= -5
+        ):
+            seller = ranked[0][0]
+    return _Turns(starts, speakers, seller)
 
 
 class _Analyser:
@@ -303,10 +384,14 @@ class _Analyser:
         loss_criteria: frozenset[str] = frozenset()
         teaching = []
         vendor_criteria: frozenset[str] = frozenset()
+        requirement_criteria: frozenset[str] = frozenset()
+        seller_names: frozenset[str] = frozenset()
         for comp in self.matchers(mixed):
             hits.extend(comp(doc))
             loss_criteria |= comp.loss_criteria
             vendor_criteria |= comp.vendor_criteria
+            requirement_criteria |= comp.requirement_criteria
+            seller_names |= comp.seller_names
             if comp.teaching is not None:
                 teaching.append(comp.teaching)
         starts = {0}
@@ -333,6 +418,17 @@ class _Analyser:
             else:
                 bucket.setdefault(kind, []).append((s, e))
         seg_chars = [doc[i].idx for i in seg_starts]
+        turns = (
+            _turns(
+                text,
+                [doc[s].idx for kind, _c, s, _e in hits if kind == "vendor"],
+                [doc[s].idx for kind, _c, s, _e in hits if kind == "custspeech"],
+                seller_names,
+                self.not_names,
+            )
+            if text.count(":") >= 4
+            else None
+        )
         seg_labels: dict[int, set[str]] = {}
         if cue_segs:
             for label, cs, _ce in find_entities(text):
@@ -344,6 +440,9 @@ class _Analyser:
         items: list[_Item] = []
         highlights: list[tuple[int, int, str, bool]] = []
         positive_cues: dict[int, list[tuple[str, int, int]]] = {}
+        # The seller may report the paperwork or a contact; the customer's pain, metrics,
+        # needs, criteria and plan are only evidence when the customer says them.
+        seller_criteria = vendor_criteria | {"decision_process"}
         for seg in sorted(cue_segs):
             bucket = seg_hits[seg]
             if "teach" in bucket:
@@ -363,6 +462,23 @@ class _Analyser:
             trig_spans = [(s, e) for _k, s, e in triggers]
             terms = sorted(s for s, e in bucket.get("term", ()) if not _overlaps(s, e, trig_spans))
             question = doc[b - 1].text == "?" or (b >= 2 and doc[b - 2].text == "?")
+            speaker = turns.speaker_at(seg_chars[seg]) if turns is not None else None
+            # The seller's own lines are not customer evidence unless they quote the customer.
+            seller_line = (
+                speaker is not None and speaker == turns.seller and not bucket.get("quote")
+                if turns is not None
+                else False
+            )
+            customer_line = (
+                speaker is not None
+                and turns is not None
+                and turns.seller
+                not in (
+                    None,
+                    speaker,
+                )
+            )
+            required = bool(bucket.get("req")) or customer_line
             hedged = bool(bucket.get("hedge"))
             valid = [
                 (s, e)
@@ -390,6 +506,10 @@ class _Analyser:
                     continue
                 if vendor and cid in vendor_criteria:
                     continue  # the seller describing their own product
+                if (seller_line and cid in seller_criteria) or (question and not customer_line):
+                    continue  # the seller talking, or a question asked rather than answered
+                if cid in requirement_criteria and not required:
+                    continue  # "training", "cost": a criterion only when the customer asks for it
                 wanted = self.entities.get(cid, frozenset())
                 if needs_number and not (wanted - PERSON_LABELS - {"CARDINAL"}) & labels:
                     continue
@@ -403,7 +523,7 @@ class _Analyser:
                 elif wanted & labels or needs_number:
                     level = 2
                 if hedged or question:
-                    level = 1  # a hedge, or a question asked rather than an answer given
+                    level = 1  # a hedge, or the customer's question, caps at "mentioned"
                 self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)
                 positive_cues.setdefault(seg, []).append((cid, s, e))
             for item in best.values():

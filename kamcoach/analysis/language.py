@@ -35,6 +35,11 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "teaching_nouns",
     "vendor",
     "vendor_criteria",
+    "customer_quote",
+    "customer_speech",
+    "seller_names",
+    "requirement",
+    "requirement_criteria",
 )
 PEOPLE_KEYS: tuple[str, ...] = (
     "economic_buyer_titles",
@@ -52,6 +57,11 @@ OPTIONAL_KEYS = frozenset(
         "not_names",
         "vendor",
         "vendor_criteria",
+        "customer_quote",
+        "customer_speech",
+        "seller_names",
+        "requirement",
+        "requirement_criteria",
     }
 )
 
@@ -138,7 +148,7 @@ def parse_language(
     people = _table(data, "people", path, PEOPLE_KEYS)
     ctx = {key: _strings(context, key, path, "context") for key in CONTEXT_KEYS}
     if criteria:
-        for key in ("loss_criteria", "vendor_criteria"):
+        for key in ("loss_criteria", "vendor_criteria", "requirement_criteria"):
             for cid in ctx[key]:
                 if cid not in criteria:
                     raise PlaybookError(path, f"context.{key}", f"unknown criterion {cid!r}")

@@ -43,6 +43,9 @@ CONTEXT_KINDS: dict[str, str] = {
     "validation": "valid",
     "teaching": "teach",
     "vendor": "vendor",
+    "customer_quote": "quote",
+    "customer_speech": "custspeech",
+    "requirement": "req",
 }
 PEOPLE_KINDS: dict[str, str] = {
     "economic_buyer_titles": "eb_title",
@@ -80,6 +83,8 @@ class Compiled:
     labels: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     loss_criteria: frozenset[str] = frozenset()
     vendor_criteria: frozenset[str] = frozenset()
+    requirement_criteria: frozenset[str] = frozenset()
+    seller_names: frozenset[str] = frozenset()
     teaching: re.Pattern[str] | None = None
 
     def __call__(self, doc: Doc) -> list[tuple[str, str | None, int, int]]:
@@ -167,6 +172,8 @@ def compile_patterns(
         matcher=Matcher(nlp.vocab),
         loss_criteria=frozenset(cues["loss_criteria"]),
         vendor_criteria=frozenset(cues["vendor_criteria"]),
+        requirement_criteria=frozenset(cues["requirement_criteria"]),
+        seller_names=frozenset(n.lower() for n in cues["seller_names"]),
     )
     for cid, criterion in sorted(playbooks.criteria.items()):
         lp = criterion.patterns.get(cue_lang)

@@ -70,6 +70,17 @@ def _initials(name: str) -> str:
     return "".join(part[0] for part in name.split() if part[:1].isalpha()).upper() or name
 
 
+def _check_owner(obj: Ctx, owner: str | None) -> None:
+    """An unknown rep is a typo, not an empty pipeline: say so and list the known reps."""
+    if not owner:
+        return
+    owners = [
+        r[0] for r in obj.db.execute("SELECT DISTINCT owner FROM opportunities ORDER BY owner")
+    ]
+    if owner.lower() not in {o.lower() for o in owners}:
+        raise InputError(f"unknown owner {owner!r} (known: {', '.join(owners) or 'none'})")
+
+
 def _short_amount(amount: float, currency: str) -> str:
     if amount >= 1_000_000:
         return f"{amount / 1_000_000:.1f}M {currency}"
@@ -229,6 +240,7 @@ def pipeline(
       kamcoach pipeline --owner "Camille Martin" --flag no_power
       kamcoach pipeline --format html -o review.html
     """
+    _check_owner(obj, owner)
     config = load_flag_config()
     report = review_pipeline(
         obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config

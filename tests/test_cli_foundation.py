@@ -108,3 +108,10 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     )
     assert out.returncode == 1
     assert out.stderr.strip() == "error: no deal with id or name '1' (see `kamcoach deals list`)"
+
+
+def test_pipeline_unknown_owner_lists_known_reps(runner: CliRunner, db_path: Path) -> None:
+    _demo_db(db_path).close()
+    result = runner.invoke(main, ["--db", str(db_path), "pipeline", "--owner", "Nobody"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: unknown owner 'Nobody' (known: Camille Martin")

@@ -203,3 +203,102 @@ def test_combine_best_wins_and_later_loss_lowers(playbooks: PlaybookSet) -> None
     assert lowered["champion"].status == "gap"
     assert lowered["champion"].evidence and lowered["champion"].evidence[0].note_id == 3
     assert combine([c, a], pb)["champion"].score > 0
+
+
+SPEAKER_CASES: list[tuple[str, str, str, str]] = [
+    # (lang, transcript, criterion, expected status): the seller's own lines are not evidence.
+    (
+        "en",
+        "Anna: Our platform cuts reporting time by 40% for clients like you.\n"
+        "Bob: Interesting.\nAnna: Our product also ships with training.\nBob: Sure.",
+        "metrics",
+        "missing",
+    ),
+    (
+        "fr",
+        "Commercial : Notre plateforme réduit le temps de saisie de 40 %.\n"
+        "Client : D'accord.\nCommercial : Notre outil inclut la formation.\nClient : Bien.",
+        "metrics",
+        "missing",
+    ),
+    (
+        "en",
+        "Anna: What slows your team down today?\nBob: We lose 12 hours a week re-keying orders.\n"
+        "Anna: Our platform fixes that.\nBob: Good.",
+        "identify_pain",
+        "specific",
+    ),
+    (
+        "fr",
+        "Commercial : Qu'est-ce qui vous freine ?\nClient : Les ressaisies nous coûtent 3 jours par mois.\n"
+        "Commercial : Notre outil règle ça.\nClient : Bien.",
+        "identify_pain",
+        "specific",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid", "expected"), SPEAKER_CASES)
+def test_speaker_attribution(
+    playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL, lang=lang)
+    assert result.scores[cid].status == expected
+
+
+CONTEXT_CASES: list[tuple[str, str, str, str]] = [
+    # Decision criteria need the customer's side; a bare "training"/"formation" is not one.
+    ("en", "I would like to attend a training next month.", "decision_criteria", "missing"),
+    (
+        "fr",
+        "Je voudrais assister à une formation le mois prochain.",
+        "decision_criteria",
+        "missing",
+    ),
+    ("en", "Their must-haves: SSO and an SAP integration.", "decision_criteria", "mentioned"),
+    ("fr", "Critères indispensables : SSO et intégration SAP.", "decision_criteria", "mentioned"),
+    # The bare word "champion" in product text is not a champion; a real one is.
+    ("en", "The dashboard flags champion engagement per deal.", "champion", "missing"),
+    ("fr", "Le tableau de bord suit l'engagement du champion.", "champion", "missing"),
+    (
+        "en",
+        "Nadia is a real champion: she presented our case to the board.",
+        "champion",
+        "specific",
+    ),
+    (
+        "fr",
+        "Nadia est un vrai champion : elle a défendu notre offre au comité.",
+        "champion",
+        "mentioned",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid", "expected"), CONTEXT_CASES)
+def test_context_rules(
+    playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL, lang=lang)
+    assert result.scores[cid].status == expected
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("Says Paula Reyes (CFO) will need to approve it.", "We have not met the CFO yet."),
+        (
+            "Paula Reyes, la DAF, devra valider le projet.",
+            "Nous n'avons pas encore rencontré le DAF.",
+        ),
+    ],
+)
+def test_later_not_met_lowers_an_unengaged_economic_buyer(
+    playbooks: PlaybookSet, earlier: str, later: str
+) -> None:
+    pb = playbooks.playbook(ALL)
+    a = analyze_text(earlier, playbooks=playbooks, playbook=ALL)
+    b = analyze_text(later, playbooks=playbooks, playbook=ALL)
+    a.id, b.id = 1, 2
+    assert a.scores["economic_buyer"].score >= 1
+    assert combine([a, b], pb)["economic_buyer"].status == "gap"

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "1"
+ENGINE_REVISION = "2"
 PRE_WINDOW = 8
 POST_WINDOW = 5
 QUOTE_MAX = 240
@@ -95,6 +95,7 @@ class _Item:
     end: int
     cue_start: int
     cue_end: int
+    explicit: bool = False
 
 
 @dataclass(slots=True)
@@ -433,7 +434,7 @@ class _Analyser:
         if cue_segs:
             for label, cs, _ce in find_entities(text):
                 seg = bisect_right(seg_chars, cs) - 1
-                if seg in cue_segs:
+                if seg in cue_segs or seg - 1 in cue_segs:
                     seg_labels.setdefault(seg, set()).add(label)
         spans = self._person_spans(doc, seg_starts, contacts)
         person_starts = sorted(s for s, _e in spans)
@@ -498,6 +499,7 @@ class _Analyser:
                     s, e, [(x, y) for k, x, y in triggers if k.startswith("loss")]
                 )
                 self._keep(best, doc, text, base, a, b, cid, 0, True, loss, s, e)
+                best[cid].explicit = best[cid].negated
             vendor = bool(bucket.get("vendor"))
             cues = [(cid, s, e, False) for cid, s, e in bucket.get("cue", ())]
             cues += [(cid, s, e, True) for cid, s, e in bucket.get("cueq", ())]
@@ -511,7 +513,16 @@ class _Analyser:
                 if cid in requirement_criteria and not required:
                     continue  # "training", "cost": a criterion only when the customer asks for it
                 wanted = self.entities.get(cid, frozenset())
-                if needs_number and not (wanted - PERSON_LABELS - {"CARDINAL"}) & labels:
+                numeric = wanted - PERSON_LABELS - {"CARDINAL"}
+                # A parser split mid-sentence ("coûte | ~25 kCHF."): read on.
+                if (
+                    needs_number
+                    and not numeric & labels
+                    and (
+                        doc[b - 1].text in (".", "!", "?")
+                        or not numeric & seg_labels.get(seg + 1, set())
+                    )
+                ):
                     continue
                 neg = _negation(s, e, triggers, terms, cid in loss_criteria)
                 if neg is not None:
@@ -637,12 +648,13 @@ def _score_items(
             scores[cid] = CriterionScore(cid, score, status_for(score), evidence)
         elif negative:
             loss = any(i.loss for i in negative)
+            explicit = any(i.explicit for i in negative)
             scores[cid] = CriterionScore(
                 cid,
                 0,
                 "gap",
                 [ev(i) for i in negative[:MAX_EVIDENCE]],
-                reason="loss" if loss else "negated",
+                reason="loss" if loss else "stated" if explicit else "negated",
             )
         else:
             scores[cid] = CriterionScore(cid, 0, "missing", [])
@@ -841,12 +853,25 @@ def analyze_texts(
 # ---------------------------------------------------------------- several notes
 
 
+#: Criteria whose later explicit gap ("we have not met the CFO yet") outweighs an
+#: earlier identification that was never validated: access to power is the point.
+ACCESS_CRITERIA = frozenset({"economic_buyer"})
+#: Evidence that the economic buyer was met or engaged (not merely named).
+ENGAGED_RE = re.compile(
+    r"\b(?:met|meet|meeting|introduc\w*|call with|spoke|talked|lunch|dinner|"
+    r"rencontr\w*|présent\w*|present\w*|déjeuner|dejeuner|vu le|vu la|rendez-vous)\b",
+    re.I,
+)
+
+
 def combine(analyses: Sequence[NoteAnalysis], playbook: Playbook) -> dict[str, CriterionScore]:
     """Merge the analyses of one deal's notes, oldest first.
 
     The best evidence wins; a later *explicit loss* ("our champion left",
-    "budget gelé") replaces it, quoting the loss; a later plain gap ("haven't met
-    the CFO yet") never lowers what an earlier note established. A score is
+    "budget gelé") replaces it, quoting the loss; a later plain gap never lowers
+    what an earlier note established, except for the economic buyer: a later
+    "haven't met the CFO yet" outweighs an earlier identification that no note
+    validated (score 3), since the flag is about access to power. A score is
     never lowered without a quote. Evidence carries the note id it came from.
     """
     merged: dict[str, CriterionScore] = {}
@@ -877,7 +902,15 @@ def combine(analyses: Sequence[NoteAnalysis], playbook: Playbook) -> dict[str, C
                 if current.score == 0 or tagged.score >= current.score:
                     current = tagged
             elif tagged.status == "gap" and (
-                current.score == 0 or (tagged.reason == "loss" and tagged.evidence)
+                current.score == 0
+                or (tagged.reason == "loss" and tagged.evidence)
+                or (
+                    cid in ACCESS_CRITERIA
+                    and tagged.reason == "stated"
+                    and current.score < 3
+                    and tagged.evidence
+                    and not any(ENGAGED_RE.search(e.text) for e in current.evidence)
+                )
             ):
                 current = tagged
         merged[cid] = current

@@ -19,7 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kamcoach.clock import today as clock_today
-from kamcoach.domain.scoring import gate_verdict, overall_score
+from kamcoach.domain.scoring import overall_score
 from kamcoach.domain.stages import DEFAULT_PROBABILITY, OPEN_STAGES, STAGES, at_or_after
 from kamcoach.errors import InputError
 from kamcoach.playbooks.model import Playbook, PlaybookSet
@@ -415,6 +415,8 @@ class _StagePlan:
     stale_limit: int | None
     stuck_limit: int | None
     probability: float
+    gate: tuple[tuple[str, int], ...] = ()
+    """(criterion id, minimum) of the stage gate, in the playbook's order."""
 
 
 def _plan(playbook: Playbook, stage: str, config: FlagConfig) -> _StagePlan:
@@ -437,38 +439,25 @@ def _plan(playbook: Playbook, stage: str, config: FlagConfig) -> _StagePlan:
         stale_limit=rules["stale"].days_for(stage) if rules["stale"].enabled else None,
         stuck_limit=rules["stuck"].days_for(stage) if rules["stuck"].enabled else None,
         probability=(stage_obj.probability if stage_obj else DEFAULT_PROBABILITY.get(stage, 0.0)),
+        gate=tuple(playbook.gate(stage).items()),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _ScoreOutcome:
-    """Everything derived from a deal's effective scores at its stage (shared by equal deals)."""
+@dataclass(slots=True)
+class _Scores:
+    """A deal's effective scores laid out on its playbook (shared by deals with equal scores)."""
 
-    flags: tuple[Flag, ...]
-    passed: bool
-    below: dict[str, tuple[int, int]]
+    raw: dict[str, tuple[int, str]] | None
     scores: tuple[int | None, ...]
     statuses: tuple[str | None, ...]
     overall: float | None
-    below_key: tuple[tuple[str, tuple[int, int]], ...]
-    """``below`` as a hashable memo key for the next question."""
+    scores_dict: dict[str, int | None]
+    """Template copied into each DealRow (rows own their dicts)."""
+    statuses_dict: dict[str, str | None]
 
 
-def _score_outcome(
-    plan: _StagePlan,
-    raw: dict[str, tuple[int, str]] | None,
-    config: FlagConfig,
-    names: dict[str, str],
-    flag_of: Any,
-) -> _ScoreOutcome:
-    """The score-based rules (stage gate, economic buyer, champion, metrics) for one deal.
-
-    Pure function of the plan and the effective scores, memoised by the
-    caller: deals with the same playbook, stage and scores share the result.
-    """
-    playbook, stage, crit = plan.playbook, plan.stage, plan.criteria
-    plain = {c: s for c, (s, _st) in (raw or {}).items()}
-    verdict = gate_verdict(playbook, stage, plain)
+def _layout_scores(playbook: Playbook, raw: dict[str, tuple[int, str]] | None) -> _Scores:
+    crit = playbook.criteria_ids
     if raw is None:
         scores: tuple[int | None, ...] = (None,) * len(crit)
         statuses: tuple[str | None, ...] = (None,) * len(crit)
@@ -477,13 +466,60 @@ def _score_outcome(
         scores = tuple(raw[c][0] if c in raw else 0 for c in crit)
         statuses = tuple(raw[c][1] if c in raw else "missing" for c in crit)
         overall = overall_score(playbook, {c: v or 0 for c, v in zip(crit, scores, strict=True)})
+    return _Scores(
+        raw,
+        scores,
+        statuses,
+        overall,
+        dict(zip(crit, scores, strict=True)),
+        dict(zip(crit, statuses, strict=True)),
+    )
+
+
+@dataclass(slots=True)
+class _ScoreOutcome:
+    """Everything derived from a deal's effective scores at its stage (shared by equal deals)."""
+
+    plan: _StagePlan
+    laid: _Scores
+    flags: tuple[Flag, ...]
+    passed: bool
+    below: dict[str, tuple[int, int]]
+    qbase: tuple[Any, ...]
+    """(playbook id, scores, below items): the next question's memo key, without the language."""
+    questions: dict[str | None, NextQuestion | None]
+    """Next question per note language, filled as deals ask for it."""
+    sort_score: float
+
+
+def _score_outcome(
+    plan: _StagePlan,
+    laid: _Scores,
+    config: FlagConfig,
+    names: dict[str, str],
+    flag_of: Any,
+) -> _ScoreOutcome:
+    """The score-based rules (stage gate, economic buyer, champion, metrics) for one deal.
+
+    Pure function of the plan and the effective scores, memoised by the
+    caller: deals with the same playbook, stage and scores share the result.
+    The gate is the plan's precompiled (criterion, minimum) tuple, so this is
+    a few integer comparisons plus the flag texts (same result as
+    :func:`gate_verdict`).
+    """
+    stage = plan.stage
+    raw = laid.raw
+    below: dict[str, tuple[int, int]] = {}
+    for cid, minimum in plan.gate:
+        value = raw.get(cid) if raw else None
+        score = int(value[0] or 0) if value is not None else 0
+        if score < minimum:
+            below[cid] = (score, minimum)
     flags: list[Flag] = []
     if plan.open:
         analysed = raw is not None
-        if config.enabled("stage_ahead") and verdict.below:
-            parts = ", ".join(
-                f"{names.get(c, c)} {s}/{m}" for c, (s, m) in sorted(verdict.below.items())
-            )
+        if below and config.enabled("stage_ahead"):
+            parts = ", ".join(f"{names.get(c, c)} {s}/{m}" for c, (s, m) in sorted(below.items()))
             prefix = "not analysed; " if not analysed else ""
             flags.append(flag_of("stage_ahead", f"{prefix}below the {stage} gate: {parts}"))
         for fid, label, cid, min_score in plan.score_rules:
@@ -495,13 +531,14 @@ def _score_outcome(
                 what = "gap stated" if status == "gap" else f"{score}/{min_score} ({status})"
                 flags.append(flag_of(fid, f"{label} at {stage}: {names.get(cid, cid)} {what}"))
     return _ScoreOutcome(
+        plan,
+        laid,
         tuple(flags),
-        verdict.passed,
-        verdict.below,
-        scores,
-        statuses,
-        overall,
-        tuple(verdict.below.items()),
+        not below,
+        below,
+        (plan.playbook.id, laid.scores, tuple(below.items())),
+        {},
+        laid.overall if laid.overall is not None else -1.0,
     )
 
 
@@ -677,15 +714,55 @@ def review_pipeline(
     shrunk_on, champion_on, red_on = on["shrunk"], on["champion_lost"], on["red_flag"]
     plans: dict[tuple[str, str], _StagePlan] = {}
     parsed: dict[str | None, dict[str, tuple[int, str]]] = {}
+    layouts: dict[tuple[Any, ...], _Scores] = {}
     outcomes: dict[tuple[Any, ...], _ScoreOutcome] = {}
     questions: dict[tuple[Any, ...], NextQuestion | None] = {}
-    days_cache: dict[str, date] = {}
+    outcome_of = outcomes.get
+    packed_of, human_of = packed.get, human.get
+    note_of, history_of, contact_of = notes.get, history.get, contacts.get
+    # Sorting a deal's flags is needed only when severity does not follow FLAG_IDS order.
+    need_sort = sorted(FLAG_IDS, key=lambda fid: rank[fid]) != list(FLAG_IDS)
+    # Flags whose text depends on a few values only: built once per distinct value.
+    single_memo: dict[tuple[Any, ...], Flag] = {}
+    overdue_memo: dict[str, Flag] = {}
+
+    def outcome_for(
+        playbook_id: str, deal_stage: str, an: str | None, hu: tuple[Any, ...] | None
+    ) -> _ScoreOutcome:
+        """Memo miss: lay out the scores (per playbook) and apply the stage's rules."""
+        plan = plans.get((playbook_id, deal_stage))
+        if plan is None:
+            playbook = playbooks.playbooks.get(playbook_id, fallback)
+            plan = plans[(playbook_id, deal_stage)] = _plan(playbook, deal_stage, config)
+        lkey = (plan.playbook.id, an, hu)
+        laid = layouts.get(lkey)
+        if laid is None:
+            raw: dict[str, tuple[int, str]] | None
+            if an is None and hu is None:
+                raw = None
+            else:
+                raw = parsed.get(an)
+                if raw is None:
+                    raw = parsed[an] = _parse_packed(an)
+                if hu:
+                    raw = {**raw, **{c: (s, st) for c, s, st in hu}}
+            laid = layouts[lkey] = _layout_scores(plan.playbook, raw)
+        got = outcomes[(playbook_id, deal_stage, an, hu)] = _score_outcome(
+            plan, laid, config, names, flag_of
+        )
+        if len(got.flags) > 1:
+            got.flags = tuple(sorted(got.flags, key=by_rank))
+        return got
+
+    # ISO string -> (date, ordinal, ISO day); timestamps repeat across deals.
+    days_cache: dict[str, tuple[date, int, str]] = {}
     cached_day = days_cache.get
 
-    def day(value: str) -> date:
-        got = cached_day(value[:10])
+    def day(value: str) -> tuple[date, int, str]:
+        got = cached_day(value)
         if got is None:
-            got = days_cache[value[:10]] = date.fromisoformat(value[:10])
+            d = date.fromisoformat(value[:10])
+            got = days_cache[value] = (d, d.toordinal(), d.isoformat())
         return got
 
     today_ord = today.toordinal()
@@ -713,51 +790,49 @@ def review_pipeline(
         pause_reason,
         paused_s,
     ) in rows:
-        plan = plans.get((playbook_id, deal_stage))
-        if plan is None:
-            playbook = playbooks.playbooks.get(playbook_id, fallback)
-            plan = plans[(playbook_id, deal_stage)] = _plan(playbook, deal_stage, config)
-        an, hu = packed.get(did), human.get(did)
-        okey = (playbook_id, deal_stage, an, hu)
-        outcome = outcomes.get(okey)
+        an, hu = packed_of(did), human_of(did)
+        outcome = outcome_of((playbook_id, deal_stage, an, hu))
         if outcome is None:
-            if an is None and hu is None:
-                raw = None
-            else:
-                raw = parsed.get(an)
-                if raw is None:
-                    raw = parsed[an] = _parse_packed(an)
-                if hu:
-                    raw = {**raw, **{c: (s, st) for c, s, st in hu}}
-            outcome = outcomes[okey] = _score_outcome(plan, raw, config, names, flag_of)
-        note = notes.get(did)
+            outcome = outcome_for(playbook_id, deal_stage, an, hu)
+        plan = outcome.plan
+        note = note_of(did)
         last_note = note[1] if note else None
-        hist = history.get(did)
-        last_change = hist[1] if hist else None
-        contact = contacts.get(did)
+        hist = history_of(did)
+        contact = contact_of(did)
         engaged = int(contact[1] or 0) if contact else 0
-        paused_until = day(paused_s) if pause_reason and paused_s else None
+        paused_until = day(paused_s)[0] if pause_reason and paused_s else None
         # Newest of note, recorded change and creation (ISO strings compare as dates).
         last_activity = created_s
         if last_note and last_note > last_activity:
             last_activity = last_note
-        if last_change and last_change > last_activity:
-            last_activity = last_change
+        if hist:
+            last_change = hist[1]
+            if last_change and last_change > last_activity:
+                last_activity = last_change
+
+        if close_s:
+            close_date, close_ord, close_key = day(close_s)
+        else:
+            close_date, close_ord, close_key = None, 0, "9999-12-31"
+        activity = day(last_activity)
 
         flags = list(outcome.flags)
+        n_outcome_flags = len(flags) or 1
         if plan.open:
             if st_on and amount >= st_min and engaged <= st_max:
-                flags.append(
-                    flag_of(
+                skey = (engaged, amount, currency)
+                got = single_memo.get(skey)
+                if got is None:
+                    got = single_memo[skey] = flag_of(
                         "single_threaded",
                         f"{engaged} engaged contact{'s' if engaged != 1 else ''} on "
                         f"{_fmt_amount(amount)} {currency} (threshold {st_limit})",
                     )
-                )
+                flags.append(got)
             paused = paused_until is not None and paused_until >= today
             if stale_on and not paused:
                 last = changed_s if changed_s and changed_s > last_activity else last_activity
-                days = today_ord - day(last).toordinal()
+                days = today_ord - (activity if last is last_activity else day(last))[1]
                 limit = plan.stale_limit
                 if limit is not None and days >= limit:
                     source = (
@@ -772,7 +847,7 @@ def review_pipeline(
                         )
                     )
             if stuck_on and not paused and changed_s:
-                days = today_ord - day(changed_s).toordinal()
+                days = today_ord - day(changed_s)[1]
                 limit = plan.stuck_limit
                 if limit is not None and days > limit:
                     flags.append(
@@ -782,25 +857,25 @@ def review_pipeline(
                             f"(limit {limit})",
                         )
                     )
-            if overdue_on and close_s:
-                close = day(close_s)
-                if close < today:
+            if overdue_on and close_s and close_ord < today_ord:
+                got = overdue_memo.get(close_key)
+                if got is None:
+                    got = overdue_memo[close_key] = flag_of(
+                        "overdue",
+                        f"close date {close_key} passed {today_ord - close_ord} days ago",
+                    )
+                flags.append(got)
+            if hist and pushed_on:
+                pushes = int(hist[2] or 0)
+                if pushes >= min_pushes:
                     flags.append(
                         flag_of(
-                            "overdue",
-                            f"close date {close.isoformat()} passed "
-                            f"{today_ord - close.toordinal()} days ago",
+                            "pushed",
+                            f"close date pushed {pushes} times ({hist[3]} -> {hist[4]})",
                         )
                     )
-            pushes = int(hist[2] or 0) if hist else 0
-            if pushed_on and pushes >= min_pushes:
-                pushed_from, pushed_to = (hist[3], hist[4]) if hist else (None, None)
-                flags.append(
-                    flag_of(
-                        "pushed",
-                        f"close date pushed {pushes} times ({pushed_from} -> {pushed_to})",
-                    )
-                )
+            elif pushed_on and min_pushes <= 0:
+                flags.append(flag_of("pushed", "close date pushed 0 times (None -> None)"))
             if shrunk_on and did in cuts:
                 when, old, new = cuts[did]
                 flags.append(
@@ -820,24 +895,26 @@ def review_pipeline(
             if red_on and did in red_notes:
                 when, phrase = red_notes[did]
                 flags.append(flag_of("red_flag", f'note of {when}: "{phrase}"'))
-            if len(flags) > 1:
+            # Outcome flags come sorted; only deals with more flags need a sort.
+            if need_sort and len(flags) > n_outcome_flags:
                 flags.sort(key=by_rank)
-
-        crit = plan.criteria
-        close_date = day(close_s) if close_s else None
         lang = note[2] if note else None
-        qkey = (playbook_id, outcome.scores, outcome.below_key, lang)
-        if qkey in questions:
-            question = questions[qkey]
+        asked = outcome.questions
+        if lang in asked:
+            question = asked[lang]
         else:
-            question = questions[qkey] = pick_next_question(
-                playbooks,
-                plan.playbook,
-                dict(zip(crit, outcome.scores, strict=True)),
-                outcome.below,
-                lang or "en",
-            )
+            qkey = (*outcome.qbase, lang)
+            if qkey in questions:
+                question = questions[qkey]
+            else:
+                laid = outcome.laid
+                question = questions[qkey] = pick_next_question(
+                    playbooks, plan.playbook, laid.scores_dict, outcome.below, lang or "en"
+                )
+            asked[lang] = question
+        laid = outcome.laid
         amount_f = float(amount or 0)
+        passed = outcome.passed
         deal = DealRow(
             did,
             name,
@@ -848,21 +925,19 @@ def review_pipeline(
             currency,
             close_date,
             plan.playbook.id,
-            outcome.overall,
-            dict(zip(crit, outcome.scores, strict=True)),
-            dict(zip(crit, outcome.statuses, strict=True)),
+            laid.overall,
+            laid.scores_dict.copy(),
+            laid.statuses_dict.copy(),
             flags,
-            outcome.passed,
+            passed,
             question,
             paused_until,
-            day(last_activity),
+            activity[0],
             engaged,
         )
 
         # Totals: plain lists updated in place, turned into Totals at the end.
         weighted = amount_f * plan.probability
-        qualified = amount_f if outcome.passed else 0.0
-        flagged_amount = amount_f if flags else 0.0
         owner_acc = by_owner_acc.get(deal_owner)
         if owner_acc is None:
             owner_acc = by_owner_acc[deal_owner] = [0, 0, 0.0, 0.0, 0.0, 0.0]
@@ -873,24 +948,19 @@ def review_pipeline(
             acc[0] += 1
             acc[2] += amount_f
             acc[3] += weighted
-            if outcome.passed:
-                acc[4] += qualified
+            if passed:
+                acc[4] += amount_f
             if flags:
                 acc[1] += 1
-                acc[5] += flagged_amount
+                acc[5] += amount_f
         currencies.add(currency)
-        for fl in flags:
-            flag_counts[fl.id] += 1
-        if flag is None or any(fl.id == flag for fl in flags):
-            keyed.append(
-                (
-                    0 if flags else 1,
-                    close_date.isoformat() if close_date else "9999-12-31",
-                    outcome.overall if outcome.overall is not None else -1.0,
-                    did,
-                    deal,
-                )
-            )
+        if flags:
+            for fl in flags:
+                flag_counts[fl.id] += 1
+            if flag is None or any(fl.id == flag for fl in flags):
+                keyed.append((0, close_key, outcome.sort_score, did, deal))
+        elif flag is None:
+            keyed.append((1, close_key, outcome.sort_score, did, deal))
     keyed.sort(key=_first_four)
 
     def totals_for(key: str, acc: list[Any] | None) -> Totals:

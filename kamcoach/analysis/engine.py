@@ -56,6 +56,13 @@ if TYPE_CHECKING:
 #: the cache key of stored per-note results.
 ENGINE_REVISION = "2"
 PRE_WINDOW = 8
+#: "to be defined: scope, users and budget": uncertainty reads on over a list.
+UNC_WINDOW = 14
+#: Terminators an uncertainty pre-trigger reads across (list separators).
+SOFT_TERMS = frozenset({",", "and", "et", "or", "ou", "&"})
+#: A note line of at most this many words ending in "?" is an open question
+#: ("Budget?", "Who decides?"), i.e. an unknown, outside transcripts.
+OPEN_QUESTION_WORDS = 4
 POST_WINDOW = 5
 QUOTE_MAX = 240
 MAX_EVIDENCE = 3
@@ -105,8 +112,8 @@ class _Collected:
     highlights: list[tuple[int, int, str, bool]]
 
 
-def _in_pre_scope(te: int, s: int, terms: list[int]) -> bool:
-    if s < te or s - te > PRE_WINDOW:
+def _in_pre_scope(te: int, s: int, terms: list[int], window: int = PRE_WINDOW) -> bool:
+    if s < te or s - te > window:
         return False
     i = bisect_left(terms, te)
     return not (i < len(terms) and terms[i] < s)
@@ -120,22 +127,71 @@ def _in_post_scope(e: int, ts: int, terms: list[int]) -> bool:
 
 
 def _negation(
-    s: int, e: int, triggers: list[tuple[str, int, int]], terms: list[int], loss_ok: bool
+    s: int,
+    e: int,
+    triggers: list[tuple[str, int, int]],
+    terms: list[int],
+    loss_ok: bool,
+    hard_terms: list[int] | None = None,
 ) -> str | None:
-    """'loss', 'neg' or None for the cue span [s, e) given the segment's triggers."""
+    """'loss', 'neg', 'skip' or None for the cue span [s, e) given the segment's triggers.
+
+    'skip': the cue is only a piece of a longer trigger ("we would like" inside
+    "we would like to know"), so it is no evidence either way. An uncertainty
+    pre-trigger reads on across list separators (``hard_terms``): "to define:
+    scope, users and needs" leaves all three open.
+    """
     found: str | None = None
     for kind, ts, te in triggers:
         if ts < e and s < te:
+            if ts <= s and e <= te and te - ts > e - s and not kind.startswith("loss"):
+                return "skip"
             continue  # the trigger is part of the cue ("not scalable")
         is_loss = kind.startswith("loss")
         if is_loss and not loss_ok:
             continue
-        hit = _in_pre_scope(te, s, terms) if kind.endswith("_pre") else _in_post_scope(e, ts, terms)
+        if kind == "unc_pre" and hard_terms is not None:
+            hit = _in_pre_scope(te, s, hard_terms, UNC_WINDOW)
+        elif kind.endswith("_pre"):
+            hit = _in_pre_scope(te, s, terms)
+        else:
+            hit = _in_post_scope(e, ts, terms)
         if hit:
             if is_loss:
                 return "loss"
             found = "neg"
     return found
+
+
+#: A quoted phrase given as an example: '"X" or "Y"', 'e.g. "X"', 'demandez « X »'.
+_QUOTE = r"(?:\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»)"
+EXAMPLE_RE = re.compile(
+    rf"{_QUOTE}(?:\s*(?:,|/|or|ou)\s*{_QUOTE})+"
+    rf"|(?:e\.g\.|for example|for instance|such as|par exemple|demandez)\s*[:,]?\s*{_QUOTE}",
+    re.I,
+)
+#: Stage directions: a whole line in brackets, or *italic narration* in a transcript.
+NARRATION_RE = re.compile(r"^[ \t]*[(\[][^\n]*[)\]][ \t]*$|(?<![*\w])\*[^*\n]{3,200}\*(?!\*)", re.M)
+#: A line of generic advice ("Always map the decision process"), not a report.
+ADVICE_RE = re.compile(
+    r"^[\W\d_]*(?:always|never forget|make sure|remember to|don't forget|do not forget|"
+    r"toujours|pensez à|pensez a|n'oubliez pas|n’oubliez pas|veillez à|veillez a)\b",
+    re.I,
+)
+
+
+def _example_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of quoted examples and stage directions (no evidence inside)."""
+    if not any(mark in text for mark in ('"', "“", "«", "(", "[", "*")):
+        return []
+    spans = [m.span() for m in EXAMPLE_RE.finditer(text)]
+    spans += [m.span() for m in NARRATION_RE.finditer(text)]
+    return sorted(spans)
+
+
+def _inside(char: int, spans: list[tuple[int, int]]) -> bool:
+    i = bisect_right(spans, (char, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= char < spans[i][1]
 
 
 def _same_clause(s: int, e: int, spans: list[tuple[int, int]], terms: list[int]) -> bool:
@@ -444,13 +500,14 @@ class _Analyser:
         # The seller may report the paperwork or a contact; the customer's pain, metrics,
         # needs, criteria and plan are only evidence when the customer says them.
         seller_criteria = vendor_criteria | {"decision_process"}
+        examples = _example_spans(text)
         for seg in sorted(cue_segs):
             bucket = seg_hits[seg]
             if "teach" in bucket:
                 continue
             seg_end_char = seg_chars[seg + 1] if seg + 1 < len(seg_chars) else len(text)
             seg_text = text[seg_chars[seg] : seg_end_char].lower()
-            if any(r.search(seg_text) for r in teaching):
+            if any(r.search(seg_text) for r in teaching) or ADVICE_RE.match(seg_text):
                 continue
             a, b = seg_starts[seg], seg_ends[seg]
             pseudo = bucket.get("pseudo", [])
@@ -462,7 +519,17 @@ class _Analyser:
             ]
             trig_spans = [(s, e) for _k, s, e in triggers]
             terms = sorted(s for s, e in bucket.get("term", ()) if not _overlaps(s, e, trig_spans))
-            question = doc[b - 1].text == "?" or (b >= 2 and doc[b - 2].text == "?")
+            hard_terms = [t for t in terms if doc[t].lower_ not in SOFT_TERMS]
+            question = (
+                doc[b - 1].text == "?"
+                or (b >= 2 and doc[b - 2].text == "?")
+                or (b < n and doc[b].text == "?")  # "Budget : ?" split before the "?"
+            )
+            if question and bucket.get("request"):
+                question = False  # "can you send me a quote?": a request, not a question
+            words = sum(1 for t in doc[a:b] if not (t.is_punct or t.is_space))
+            # "Budget: ?", "Who decides?" in a rep's note: an open point, i.e. a gap.
+            open_question = question and turns is None and words <= OPEN_QUESTION_WORDS
             speaker = turns.speaker_at(seg_chars[seg]) if turns is not None else None
             # The seller's own lines are not customer evidence unless they quote the customer.
             seller_line = (
@@ -506,10 +573,22 @@ class _Analyser:
             for cid, s, e, needs_number in cues:
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
+                if examples and _inside(doc[s].idx, examples):
+                    continue  # a quoted example or a stage direction, not this deal
                 if vendor and cid in vendor_criteria:
                     continue  # the seller describing their own product
+                if open_question:
+                    self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
+                    continue
                 if (seller_line and cid in seller_criteria) or (question and not customer_line):
                     continue  # the seller talking, or a question asked rather than answered
+                neg = _negation(s, e, triggers, terms, cid in loss_criteria, hard_terms)
+                if neg == "skip":
+                    continue
+                if neg is not None and needs_number and cid != "metrics":
+                    # "timing: no idea": an unknown needs no number to be a gap.
+                    self._keep(best, doc, text, base, a, b, cid, 0, True, neg == "loss", s, e)
+                    continue
                 if cid in requirement_criteria and not required:
                     continue  # "training", "cost": a criterion only when the customer asks for it
                 wanted = self.entities.get(cid, frozenset())
@@ -524,7 +603,6 @@ class _Analyser:
                     )
                 ):
                     continue
-                neg = _negation(s, e, triggers, terms, cid in loss_criteria)
                 if neg is not None:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, neg == "loss", s, e)
                     continue

@@ -40,6 +40,7 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "seller_names",
     "requirement",
     "requirement_criteria",
+    "request",
 )
 PEOPLE_KEYS: tuple[str, ...] = (
     "economic_buyer_titles",
@@ -62,8 +63,13 @@ OPTIONAL_KEYS = frozenset(
         "seller_names",
         "requirement",
         "requirement_criteria",
+        "request",
     }
 )
+
+
+#: Keys added after the first release: optional in team override files.
+LATER_KEYS = frozenset({"request"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,8 @@ def language_files(lang: str) -> list[Path]:
 
 def _strings(data: dict[str, Any], key: str, path: Path, prefix: str) -> tuple[str, ...]:
     where = f"{prefix}.{key}"
+    if key not in data and key in LATER_KEYS:
+        return ()  # a team file written before the key existed still loads
     if key not in data:
         raise PlaybookError(path, where, "missing required key")
     value = data[key]

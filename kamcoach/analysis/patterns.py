@@ -46,6 +46,7 @@ CONTEXT_KINDS: dict[str, str] = {
     "customer_quote": "quote",
     "customer_speech": "custspeech",
     "requirement": "req",
+    "request": "request",
 }
 PEOPLE_KINDS: dict[str, str] = {
     "economic_buyer_titles": "eb_title",

@@ -1,0 +1,149 @@
+"""Open questions, unknowns, competition, need and teaching text, in both languages.
+
+Our own sentences (never the evaluation data). Each English rule has a French twin.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import pytest
+
+from kamcoach.analysis.engine import analyze_text
+from kamcoach.domain.models import CriterionScore
+from kamcoach.playbooks.model import PlaybookSet
+from tests.analysis_fixtures import fr_nlp, playbooks  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fr_nlp")
+
+ALL = "meddpicc"
+PRESENT = ("mentioned", "specific", "validated")
+
+
+def _score(playbooks: PlaybookSet, text: str, lang: str, cid: str) -> CriterionScore:
+    """Score one criterion of any playbook (MEDDPICC and BANT ids alike)."""
+    return analyze_text(
+        text, playbooks=playbooks, playbook=ALL, lang=lang, criteria=list(playbooks.criteria)
+    ).scores[cid]
+
+
+GAPS: list[tuple[str, str, str]] = [
+    # (lang, text, criterion): the note says the element is still unknown
+    ("en", "Precise needs to define with the client.", "need"),
+    ("fr", "Besoins précis à définir avec le client.", "need"),
+    ("en", "Needs TBD.", "need"),
+    ("fr", "Besoins à préciser.", "need"),
+    ("en", "Budget: ?", "budget"),
+    ("fr", "Budget : ?", "budget"),
+    ("en", "Who decides? to check", "authority"),
+    ("en", "Who decides? to check", "economic_buyer"),
+    ("fr", "Qui décide ? à vérifier", "authority"),
+    ("fr", "Qui décide ? à vérifier", "economic_buyer"),
+    ("en", "Budget not discussed yet.", "budget"),
+    ("fr", "Budget pas encore défini.", "budget"),
+    ("en", "We didn't talk about budget.", "budget"),
+    ("fr", "On n'a pas parlé du budget.", "budget"),
+    ("en", "No idea about timing.", "timeline"),
+    ("fr", "Aucune idée du calendrier.", "timeline"),
+    ("fr", "Calendrier à préciser.", "timeline"),
+    ("en", "She is not really interested.", "need"),
+    ("fr", "Pas vraiment intéressé.", "need"),
+    # an uncertainty reads on across a list
+    ("en", "We still have to define the scope, the users and their precise needs.", "need"),
+    ("fr", "Il faudra définir le périmètre, les utilisateurs et leurs besoins précis.", "need"),
+    # "we would like" is part of "we would like to know": no positive need
+    ("en", "To help you, we would like to know your precise needs.", "need"),
+    ("fr", "Pour vous aider, nous aimerions connaître vos besoins précis.", "need"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid"), GAPS)
+def test_open_points_are_gaps(playbooks: PlaybookSet, lang: str, text: str, cid: str) -> None:
+    score = _score(playbooks, text, lang, cid)
+    assert score.status == "gap", (text, score)
+    assert score.evidence and all(e.negated for e in score.evidence)
+
+
+def test_open_question_needs_a_short_line(playbooks: PlaybookSet) -> None:
+    """A long question in a note is not an open point; a request is evidence."""
+    for lang, text in (
+        ("en", "Could you please send me a quote for 20 laptops?"),
+        ("fr", "Pouvez-vous m'envoyer un devis pour 20 ordinateurs ?"),
+    ):
+        score = _score(playbooks, text, lang, "need")
+        assert score.status in PRESENT, (text, score)
+
+
+def test_positive_evidence_beats_an_open_point(playbooks: PlaybookSet) -> None:
+    for lang, text in (
+        ("en", "Budget: ?\nUpdate: budget of $40k approved by the CFO."),
+        ("fr", "Budget : ?\nMise à jour : budget de 40 k€ validé par le DAF."),
+    ):
+        score = _score(playbooks, text, lang, "budget")
+        assert score.status in PRESENT, (text, score)
+
+
+PRESENT_CASES: list[tuple[str, str, str]] = [
+    ("en", "They are also looking at Acme for the same scope.", "competition"),
+    ("fr", "Ils regardent aussi Acme pour le même périmètre.", "competition"),
+    ("en", "They compare against two other tools.", "competition"),
+    ("fr", "Ils comparent avec deux autres outils.", "competition"),
+    ("en", "Today the team tracks every order in Excel.", "competition"),
+    ("fr", "Aujourd'hui l'équipe suit toutes les commandes sur Excel.", "competition"),
+    ("en", "They are unhappy with their current billing system.", "competition"),
+    ("fr", "Ils sont mécontents de leur logiciel de facturation actuel.", "competition"),
+    ("en", "The CTO would rather build it in-house.", "competition"),
+    ("fr", "Le DSI préfère le développer en interne.", "competition"),
+    ("en", "Last year they were looking at a cheaper add-on.", "competition"),
+    ("fr", "L'an dernier ils regardaient un module moins complet.", "competition"),
+    ("en", "I am interested in your planning module for our plants.", "need"),
+    ("fr", "Je suis intéressé par votre module de planification pour nos usines.", "need"),
+    ("en", "They plan to buy a new fleet tracker this year.", "need"),
+    ("fr", "Ils prévoient d'acheter un nouveau traceur de flotte cette année.", "need"),
+    ("en", "The buyer asked for a quote for 12 licences.", "need"),
+    ("fr", "L'acheteur demande un devis pour 12 licences.", "need"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid"), PRESENT_CASES)
+def test_present(playbooks: PlaybookSet, lang: str, text: str, cid: str) -> None:
+    score = _score(playbooks, text, lang, cid)
+    assert score.status in PRESENT, (text, score)
+
+
+TEACHING: list[tuple[str, str, str]] = [
+    # quoted examples, stage directions and generic advice carry no evidence
+    ("en", 'Ask "who signs off on the budget?" or "which competitor do you use?"', "budget"),
+    ("en", 'Ask "who signs off on the budget?" or "which competitor do you use?"', "competition"),
+    ("fr", "Demandez « qui valide le budget ? » ou « quel concurrent utilisez-vous ? »", "budget"),
+    (
+        "fr",
+        "Demandez « qui valide le budget ? » ou « quel concurrent utilisez-vous ? »",
+        "competition",
+    ),
+    ("en", "Notes from the call.\n(The rep then walks through budget and timing.)", "budget"),
+    (
+        "fr",
+        "Notes de l'appel.\n(Le commercial aborde ensuite le budget et le calendrier.)",
+        "budget",
+    ),
+    ("en", "Always map the decision process and the committee early.", "decision_process"),
+    ("fr", "Pensez à cartographier le processus de décision et le comité.", "decision_process"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid"), TEACHING)
+def test_examples_and_advice_are_not_evidence(
+    playbooks: PlaybookSet, lang: str, text: str, cid: str
+) -> None:
+    score = _score(playbooks, text, lang, cid)
+    assert score.status not in PRESENT, (text, score)
+
+
+def test_brackets_inside_a_line_still_count(playbooks: PlaybookSet) -> None:
+    """Only a whole bracketed line is narration: "budget (50 k€) validé" is evidence."""
+    for lang, text in (
+        ("en", "Budget approved (50k) by the CFO."),
+        ("fr", "Budget validé (50 k€) par le DAF."),
+    ):
+        score = _score(playbooks, text, lang, "budget")
+        assert score.status in PRESENT, (text, score)

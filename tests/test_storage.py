@@ -31,6 +31,15 @@ def _seed(db: Database) -> int:
             "stage_changed_at": "2026-01-01T00:00:00",
         }
     )
+    db.table("notes").insert(
+        {
+            "id": 100,
+            "opportunity_id": 10,
+            "created_at": "2026-11-01T10:00:00",
+            "text": "Budget frozen until next year, project on hold.",
+            "content_hash": repo.content_hash("Budget frozen until next year, project on hold."),
+        }
+    )
     return 10
 
 
@@ -59,6 +68,10 @@ def test_upgrade_from_each_older_schema_keeps_data(db_path: Path, stop_index: in
     db = open_db(db_path)
     assert schema_version(db) == latest_schema_version()
     assert repo.get_deal(db, 10)["name"] == "Acme WMS"
+    assert [n["id"] for n in repo.deal_notes(db, 10)] == [100]
+    # Indexes added by later migrations cover rows written before them.
+    hits = db.execute("SELECT rowid FROM notes_fts WHERE notes_fts MATCH 'frozen'").fetchall()
+    assert hits == [(100,)]
 
 
 def test_upgrade_from_first_schema_keeps_data(db_path: Path) -> None:

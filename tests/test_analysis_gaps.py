@@ -101,6 +101,12 @@ PRESENT_CASES: list[tuple[str, str, str]] = [
     ("fr", "Ils prévoient d'acheter un nouveau traceur de flotte cette année.", "need"),
     ("en", "The buyer asked for a quote for 12 licences.", "need"),
     ("fr", "L'acheteur demande un devis pour 12 licences.", "need"),
+    ("en", "For them it comes down to onboarding and local support.", "decision_criteria"),
+    ("fr", "Pour eux, ça se jouera sur l'accompagnement et le support local.", "decision_criteria"),
+    ("en", "The tool has to be GDPR compliant and hosted in the EU.", "decision_criteria"),
+    ("fr", "L'outil doit être conforme au RGPD et hébergé en France.", "decision_criteria"),
+    ("en", "They want an affordable price for 40 seats.", "decision_criteria"),
+    ("fr", "Ils veulent un prix abordable pour 40 postes.", "decision_criteria"),
 ]
 
 
@@ -128,6 +134,9 @@ TEACHING: list[tuple[str, str, str]] = [
     ),
     ("en", "Always map the decision process and the committee early.", "decision_process"),
     ("fr", "Pensez à cartographier le processus de décision et le comité.", "decision_process"),
+    # look-alikes: "no problem" is politeness, not a pain
+    ("en", "No problem, I will call back after lunch.", "identify_pain"),
+    ("fr", "Pas de problème, je rappelle après le déjeuner.", "identify_pain"),
 ]
 
 

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "2"
+ENGINE_REVISION = "3"
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -573,10 +573,16 @@ class _Analyser:
             for cid, s, e, needs_number in cues:
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
+                if pseudo and _overlaps(s, e, pseudo):
+                    continue  # "no problem", "pas de souci": a look-alike, not a pain
                 if examples and _inside(doc[s].idx, examples):
                     continue  # a quoted example or a stage direction, not this deal
                 if vendor and cid in vendor_criteria:
-                    continue  # the seller describing their own product
+                    # The seller describing their own product is no evidence, but
+                    # "we'd like to know your needs" still says the needs are unknown.
+                    if _negation(s, e, triggers, terms, False, hard_terms) == "neg":
+                        self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
+                    continue
                 if open_question:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
                     continue

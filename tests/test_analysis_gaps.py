@@ -107,6 +107,14 @@ PRESENT_CASES: list[tuple[str, str, str]] = [
     ("fr", "L'outil doit être conforme au RGPD et hébergé en France.", "decision_criteria"),
     ("en", "They want an affordable price for 40 seats.", "decision_criteria"),
     ("fr", "Ils veulent un prix abordable pour 40 postes.", "decision_criteria"),
+    ("en", "The deal needs sign-off from the IT director.", "decision_process"),
+    ("fr", "Validation par le DSI puis par les achats.", "decision_process"),
+    ("en", "They will issue an RFP in March.", "decision_process"),
+    ("fr", "Ils lanceront un appel d'offres en mars.", "decision_process"),
+    ("en", "Tom shared the internal evaluation grid with us.", "champion"),
+    ("fr", "Paul nous a partagé la grille d'évaluation interne.", "champion"),
+    ("en", "Nadia is clearly on our side and will push for a pilot.", "champion"),
+    ("fr", "Nadia défend notre solution en interne.", "champion"),
 ]
 
 

@@ -565,6 +565,14 @@ def pick_next_question(
     When the deal passes its gate, the weakest weighted criterion not yet
     validated is asked about instead, so a rep always has something to learn.
     """
+    cid = _next_criterion(playbook, scores, below)
+    return None if cid is None else _question_for(playbooks, cid, lang)
+
+
+def _next_criterion(
+    playbook: Playbook, scores: dict[str, int | None], below: dict[str, tuple[int, int]]
+) -> str | None:
+    """The criterion :func:`pick_next_question` asks about (None when all are validated)."""
     if below:
         cid = max(
             below,
@@ -582,6 +590,11 @@ def pick_next_question(
             open_,
             key=lambda c: (playbook.weights[c] * (3 - (scores.get(c) or 0)), -_pos(playbook, c)),
         )
+    return cid
+
+
+def _question_for(playbooks: PlaybookSet, cid: str, lang: str) -> NextQuestion | None:
+    """The playbook question for a criterion, in the note's language (English otherwise)."""
     criterion = playbooks.criteria.get(cid)
     if criterion is None or not criterion.questions:
         return None
@@ -752,6 +765,7 @@ def _review(
     gate_flags: dict[tuple[Any, ...], Flag] = {}
     outcomes: dict[tuple[Any, ...], _ScoreOutcome] = {}
     questions: dict[tuple[Any, ...], NextQuestion | None] = {}
+    criterion_of: dict[tuple[Any, ...], str | None] = {}
     outcome_of = outcomes.get
     packed_of, human_of = packed.get, human.get
     note_of, history_of, contact_of = notes.get, history.get, contacts.get
@@ -938,13 +952,18 @@ def _review(
         if lang in asked:
             question = asked[lang]
         else:
-            qkey = (*outcome.qbase, lang)
+            # The criterion depends on the scores, the text only on (criterion, language).
+            cid = criterion_of.get(outcome.qbase, "")
+            if cid == "":
+                cid = criterion_of[outcome.qbase] = _next_criterion(
+                    plan.playbook, outcome.laid.scores_dict, outcome.below
+                )
+            qkey = (cid, lang)
             if qkey in questions:
                 question = questions[qkey]
             else:
-                laid = outcome.laid
-                question = questions[qkey] = pick_next_question(
-                    playbooks, plan.playbook, laid.scores_dict, outcome.below, lang or "en"
+                question = questions[qkey] = (
+                    None if cid is None else _question_for(playbooks, cid, lang or "en")
                 )
             asked[lang] = question
         laid = outcome.laid

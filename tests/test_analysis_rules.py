@@ -238,6 +238,60 @@ SPEAKER_CASES: list[tuple[str, str, str, str]] = [
 ]
 
 
+SPEAKER_CASES += [
+    # No role names: the speaker who talks about "your team / vos équipes" is the seller,
+    # so their product claims are not the customer's metrics.
+    (
+        "en",
+        "Tara: How many people are on your team, and how do you track your deals?\n"
+        "Omar: Twelve people, spreadsheets mostly.\n"
+        "Tara: Right. With us the pipeline is in one place; it saves 30% of admin time.\n"
+        "Omar: Okay.",
+        "metrics",
+        "missing",
+    ),
+    (
+        "fr",
+        "Inès : Combien êtes-vous dans votre équipe, et comment suivez-vous vos affaires ?\n"
+        "Hugo : Douze personnes, surtout des tableurs.\n"
+        "Inès : D'accord. Avec nous le pipeline est centralisé ; cela fait gagner 30 % de temps.\n"
+        "Hugo : Bien.",
+        "metrics",
+        "missing",
+    ),
+    # The seller restating the customer's own figures ("you've got...") is still a metric.
+    (
+        "en",
+        "Seller: You've got 20 reps, each spending 6 hours a week on data entry. Is that right?\n"
+        "Client: Yes.\nSeller: Thanks.\nClient: Sure.",
+        "metrics",
+        "specific",
+    ),
+    (
+        "fr",
+        "Commercial : Vous avez 20 commerciaux qui passent 6 heures par semaine en saisie. C'est bien ça ?\n"
+        "Client : Oui.\nCommercial : Merci.\nClient : Bien.",
+        "metrics",
+        "specific",
+    ),
+    # A price per period, ours or restated by the customer, is not a customer metric.
+    (
+        "en",
+        "Seller: The plan is $9,000 a month for everything.\n"
+        "Client: So $108,000 a year.\nSeller: Correct.\nClient: Fine.",
+        "metrics",
+        "missing",
+    ),
+    (
+        "fr",
+        "Commercial : La licence est à 9 000 € par mois, tout compris.\n"
+        "Client : Donc 108 000 € par an.\nCommercial : Exact.\nClient : Bien.",
+        "metrics",
+        "missing",
+    ),
+]
+
+
 @pytest.mark.parametrize(("lang", "text", "cid", "expected"), SPEAKER_CASES)
 def test_speaker_attribution(
     playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "3"
+ENGINE_REVISION = "4"
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -234,6 +234,19 @@ INTRO_RE = re.compile(
     r"\b(?:i'm|i am|this is|my name is|je suis|ici)\s+[A-ZÀ-Ý]\w+(?:\s+[A-ZÀ-Ý]\w+)?"
     r"\s*,?\s+(?:from|with|at|de|chez)\s+[A-ZÀ-Ý]"
 )
+#: Second-person words; the seller addresses the customer about their business.
+YOU_RE = re.compile(r"\b(?:you|your|yours|yourself|vous|votre|vos)\b", re.I)
+#: Cap on the points a lead in "you/vous" gives one speaker (a vendor cue is worth 3).
+YOU_POINTS = 3.0
+#: Criteria a seller line still evidences when it addresses the customer's own business.
+ADDRESSED_CRITERIA = frozenset({"metrics"})
+#: First-person plural: a seller line with it talks about the seller's side.
+WE_RE = re.compile(r"\b(?:we|we'll|we're|we've|our|ours|us|nous|notre|nos)\b", re.I)
+#: Metric cues that only give a period: with a money amount alone they read as a price.
+PERIOD_CUES = frozenset(
+    {"a year", "a month", "a week", "a day", "per year", "per month", "per week", "per day"}
+    | {"par an", "par mois", "par semaine", "par jour", "annually", "yearly", "monthly"}
+)
 HONORIFIC_RE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|m|mme|mlle)\b\.?", re.I)
 
 
@@ -271,8 +284,16 @@ def _turns(
     if seller is None:
         weight: dict[str, float] = {sp: -10.0 if HONORIFIC_RE.match(sp) else 0.0 for sp in counts}
         bounds = [*starts[1:], len(text)]
+        you: dict[str, int] = dict.fromkeys(counts, 0)
         for i, sp in enumerate(speakers):
             weight[sp] += 0.5 * min(2, text.count("?", starts[i], bounds[i]))
+            you[sp] += len(YOU_RE.findall(text, starts[i], bounds[i]))
+        # The seller talks about the customer's business ("your team", "vos équipes")
+        # far more than the customer does: a clear lead in "you/vous" is a seller cue.
+        if len(you) >= 2:
+            for sp, n_you in you.items():
+                lead = n_you - max(v for other, v in you.items() if other != sp)
+                weight[sp] += max(-YOU_POINTS, min(YOU_POINTS, float(lead)))
         intro = [m.start() for m in INTRO_RE.finditer(text)]
         for chars, points in ((vendor_chars, 3.0), (customer_chars, -3.0), (intro, 3.0)):
             for c in chars:
@@ -547,6 +568,13 @@ class _Analyser:
                 )
             )
             required = bool(bucket.get("req")) or customer_line
+            # "You've got 32 reps averaging ...": the seller restating the customer's figures.
+            # "We'll kick off within 48 hours" is the seller's own commitment, not the customer's.
+            addressed = (
+                seller_line
+                and YOU_RE.search(seg_text) is not None
+                and WE_RE.search(seg_text) is None
+            )
             hedged = bool(bucket.get("hedge"))
             valid = [
                 (s, e)
@@ -570,7 +598,18 @@ class _Analyser:
             vendor = bool(bucket.get("vendor"))
             cues = [(cid, s, e, False) for cid, s, e in bucket.get("cue", ())]
             cues += [(cid, s, e, True) for cid, s, e in bucket.get("cueq", ())]
+            metric_cues = [doc[s:e].text.lower() for cid, s, e, _n in cues if cid == "metrics"]
+            # "$8,000 per month", "licence à 40 € par mois": an amount per period with no
+            # KPI or change word is a price (ours, or restated), not a customer metric.
+            price_only = (
+                bool(metric_cues)
+                and all(c in PERIOD_CUES for c in metric_cues)
+                and "MONEY" in labels
+                and "PERCENT" not in labels
+            )
             for cid, s, e, needs_number in cues:
+                if price_only and cid == "metrics":
+                    continue
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
                 if pseudo and _overlaps(s, e, pseudo):
@@ -586,7 +625,11 @@ class _Analyser:
                 if open_question:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
                     continue
-                if (seller_line and cid in seller_criteria) or (question and not customer_line):
+                if (
+                    seller_line
+                    and cid in seller_criteria
+                    and not (addressed and cid in ADDRESSED_CRITERIA)
+                ) or (question and not customer_line):
                     continue  # the seller talking, or a question asked rather than answered
                 neg = _negation(s, e, triggers, terms, cid in loss_criteria, hard_terms)
                 if neg == "skip":

@@ -329,6 +329,32 @@ CONTEXT_CASES: list[tuple[str, str, str, str]] = [
 ]
 
 
+CONTEXT_CASES += [
+    # The customer's market rivals are not competition for the deal; a rival vendor is.
+    (
+        "en",
+        "They are falling behind their competitors on delivery times.",
+        "competition",
+        "missing",
+    ),
+    ("fr", "Ils sont en retard sur leurs concurrents sur les délais.", "competition", "missing"),
+    ("en", "We are losing ground behind our competitors on price.", "competition", "missing"),
+    ("fr", "Nous sommes en retard sur nos concurrents sur les prix.", "competition", "missing"),
+    ("en", "They are also talking to a competitor of ours.", "competition", "mentioned"),
+    ("fr", "Ils consultent aussi un concurrent.", "competition", "mentioned"),
+    # A customer acting for us, and the steps of their decision.
+    ("en", "Leo will pitch it to the leadership next week.", "champion", "mentioned"),
+    ("fr", "Léo va présenter en interne la semaine prochaine.", "champion", "specific"),
+    ("en", "The purchase needs approval from the finance team.", "decision_process", "mentioned"),
+    (
+        "fr",
+        "L'achat passe en comité de direction avant signature.",
+        "decision_process",
+        "mentioned",
+    ),
+]
+
+
 @pytest.mark.parametrize(("lang", "text", "cid", "expected"), CONTEXT_CASES)
 def test_context_rules(
     playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str

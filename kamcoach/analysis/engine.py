@@ -309,6 +309,41 @@ def _turns(
     return _Turns(starts, speakers, seller)
 
 
+#: Bare words for rivals; with a possessive they may name the customer's own market rivals.
+RIVAL_WORDS = frozenset(
+    {"competitor", "competitors", "competition", "concurrent", "concurrents", "concurrente"}
+    | {"concurrence", "rivals", "rival"}
+)
+#: The customer's possessives: "their competitors", "leurs concurrents" are their rivals.
+THEIR_WORDS = frozenset({"their", "its", "leurs", "leur", "ses", "son"})
+#: "ahead of the competition" may be us ranked for this deal: only "our/nos" is the customer's.
+OUR_WORDS = frozenset({"our", "nos", "notre"})
+#: Words that put rivals in a market race ("behind our competitors", "en retard sur").
+MARKET_WORDS = frozenset(
+    {"behind", "ahead", "than", "outpace", "outperform", "beat", "catch", "keep", "ground"}
+    | {"retard", "derrière", "derriere", "devant", "rattraper", "distancer", "dépasser"}
+    | {"depasser", "distancés", "distances", "talonnés", "talonnes"}
+)
+
+
+def _market_rivals(doc: Doc, a: int, s: int, e: int, customer_line: bool) -> bool:
+    """True when a competitor word names the customer's market rivals, not a rival vendor.
+
+    Competition for the deal is another vendor, an in-house build or the status quo;
+    "we're falling behind our competitors" or "leurs concurrents gagnent des parts"
+    is the customer's pain, not an alternative being considered.
+    """
+    if doc[s:e].text.lower() not in RIVAL_WORDS or s == a:
+        return False
+    before = doc[s - 1].lower_
+    if before in THEIR_WORDS:
+        return True
+    if before not in OUR_WORDS:
+        return False
+    window = {t.lower_ for t in doc[max(a, s - 5) : s - 1]}
+    return bool(window & MARKET_WORDS) or customer_line
+
+
 class _Analyser:
     """Compiled rules for one pipeline; turns Docs into collected evidence."""
 
@@ -610,6 +645,8 @@ class _Analyser:
             for cid, s, e, needs_number in cues:
                 if price_only and cid == "metrics":
                     continue
+                if cid == "competition" and _market_rivals(doc, a, s, e, customer_line):
+                    continue  # "falling behind our competitors": their market, not this deal
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
                 if pseudo and _overlaps(s, e, pseudo):

@@ -382,3 +382,55 @@ def test_later_not_met_lowers_an_unengaged_economic_buyer(
     a.id, b.id = 1, 2
     assert a.scores["economic_buyer"].score >= 1
     assert combine([a, b], pb)["economic_buyer"].status == "gap"
+
+
+CONTEXT_CASES_R5: list[tuple[str, str, str, str]] = [
+    # How long the solution takes to deliver is not a customer metric; a KPI with a time is.
+    ("en", "Implementation takes 6 months and onboarding within 48 hours.", "metrics", "missing"),
+    ("fr", "La mise en place prend 3 mois.", "metrics", "missing"),
+    ("en", "Ticket resolution takes 6 hours on average.", "metrics", "specific"),
+    ("fr", "Le traitement d'un dossier prend 3 jours en moyenne.", "metrics", "specific"),
+    # A customer bringing the approver in, or arranging access, acts as a champion.
+    (
+        "en",
+        "Dana: We asked Omar to join since he'll need to approve the spend.",
+        "champion",
+        "specific",
+    ),
+    ("en", "I'll loop in our CFO next week.", "champion", "mentioned"),
+    ("fr", "Je vais faire venir le DAF à la prochaine réunion.", "champion", "mentioned"),
+    (
+        "fr",
+        "Claire : On a voulu inviter Marc car il devra valider l'achat.",
+        "champion",
+        "specific",
+    ),
+    ("en", "We wanted Omar on the call to review the demo.", "champion", "missing"),
+    ("fr", "On a invité Marc pour voir la démo.", "champion", "missing"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid", "expected"), CONTEXT_CASES_R5)
+def test_context_rules_r5(
+    playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL, lang=lang)
+    assert result.scores[cid].status == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Paul: Sounds good.\nAnna: Great.\nPaul: What's the next step?\nAnna: Sure."),
+        (
+            "fr",
+            "Paul : Très bien.\nAnna : Parfait.\nPaul : Quelle est la prochaine étape ?\n"
+            "Anna : Oui.",
+        ),
+    ],
+)
+def test_bare_next_step_question_is_no_process(
+    playbooks: PlaybookSet, lang: str, text: str
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook=ALL, lang=lang)
+    assert result.scores["decision_process"].score == 0

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "4"
+ENGINE_REVISION = "5"
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -246,6 +246,23 @@ WE_RE = re.compile(r"\b(?:we|we'll|we're|we've|our|ours|us|nous|notre|nos)\b", r
 PERIOD_CUES = frozenset(
     {"a year", "a month", "a week", "a day", "per year", "per month", "per week", "per day"}
     | {"par an", "par mois", "par semaine", "par jour", "annually", "yearly", "monthly"}
+)
+#: Delivery of the solution itself: its set-up, rollout or response times are no customer KPI.
+DELIVERY_RE = re.compile(
+    r"\b(?:implement\w*|roll[- ]?outs?|onboard\w*|kick(?:s|ed)? ?off|deploy\w*|go[- ]live"
+    r"|set[- ]?up|install\w*|mise en (?:place|œuvre|oeuvre|service|production)"
+    r"|d[ée]ploi\w*|d[ée]marrage|lancement|paramétrage|parametrage)\b",
+    re.I,
+)
+#: Metric cues that only say how long something takes.
+DURATION_CUES = frozenset(
+    {"take", "takes", "took", "hours", "time to", "faster", "slower", "days", "weeks"}
+    | {"prend", "prennent", "délai", "plus rapide", "en moins de"}
+)
+#: Cues of a decision step that, asked as a bare question, state no step at all.
+NEXT_STEP_CUES = frozenset(
+    {"next step", "next steps", "steps", "prochaine étape", "prochaines étapes"}
+    | {"prochaine etape", "étapes", "etapes"}
 )
 HONORIFIC_RE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|m|mme|mlle)\b\.?", re.I)
 
@@ -642,8 +659,16 @@ class _Analyser:
                 and "MONEY" in labels
                 and "PERCENT" not in labels
             )
+            # "implementation takes 6 months", "mise en place en 3 mois": how long the
+            # solution takes to deliver, not a customer KPI.
+            delivery_only = (
+                bool(metric_cues)
+                and all(c in DURATION_CUES for c in metric_cues)
+                and "PERCENT" not in labels
+                and DELIVERY_RE.search(seg_text) is not None
+            )
             for cid, s, e, needs_number in cues:
-                if price_only and cid == "metrics":
+                if (price_only or delivery_only) and cid == "metrics":
                     continue
                 if cid == "competition" and _market_rivals(doc, a, s, e, customer_line):
                     continue  # "falling behind our competitors": their market, not this deal
@@ -662,6 +687,12 @@ class _Analyser:
                 if open_question:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
                     continue
+                if (
+                    question
+                    and cid == "decision_process"
+                    and doc[s:e].text.lower() in NEXT_STEP_CUES
+                ):
+                    continue  # "What's the next step?": asks for a step, states none
                 if (
                     seller_line
                     and cid in seller_criteria

@@ -16,9 +16,11 @@ from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.prep import (
     build_checklist,
     checklist_markdown,
+    checklist_rows,
     detect_deal_lang,
     next_stage,
     phase_timing,
+    status_label,
 )
 from kamcoach.storage import repo
 
@@ -158,3 +160,20 @@ def test_prep_unknown_deal_is_one_line_error(seeded: Database, db_path: Path, ru
     assert result.exit_code == 1
     assert "no deal with id or name '999'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_french_markdown_translates_statuses(seeded: Database, playbooks: PlaybookSet) -> None:
+    c = build_checklist(seeded, 1, playbooks)
+    assert c.lang == "fr" and c.items
+    md = checklist_markdown(c)
+    headings = [line for line in md.splitlines() if line.startswith("### [ ]")]
+    assert len(headings) == len(c.items)
+    english = ("missing", "mentioned", "specific", "validated", " gap ")
+    for line in headings:
+        assert not any(word in line for word in english), line
+    first = c.items[0]
+    assert status_label(first.status, "fr") in headings[0]
+    assert status_label("mentioned", "fr") == "mentionné"
+    assert status_label("mentioned", "en") == "mentioned"
+    # data output keeps the status ids
+    assert checklist_rows(c)[0]["status"] == first.status

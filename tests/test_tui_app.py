@@ -100,7 +100,8 @@ def test_pipeline_lists_open_deals_with_totals(
         assert table.row_count == len(open_ids)
         assert {r.id for r in screen.rows} == open_ids
         totals = str(screen.query_one("#totals").render())
-        assert "Pipeline" in totals and "qualified" in totals and "flagged" in totals
+        assert "Pipe" in totals and "qual" in totals and "flag" in totals
+        assert "\n" not in totals.strip()
         assert "first_screen" in pilot.app.timings
 
     run(app, scenario)
@@ -407,6 +408,103 @@ def test_small_terminal_still_shows_footer(
         await settle(pilot)
         footer = pilot.app.screen.query_one("Footer")
         assert footer.region.y == 23 and footer.region.height == 1
+
+    run(app, scenario, size=(80, 24))
+
+
+def test_qualify_saves_what_the_customer_said_as_a_note(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    app = new_app(demo_db, playbooks, tmp_path)
+    deal_id = 1
+    before = len(repo.deal_notes(demo_db, deal_id))
+
+    async def scenario(pilot: Any) -> None:
+        pilot.app.open_qualify(deal_id)
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, QualifyScreen)
+        screen.query_one("#said").insert("Orders wait 3 days for manual checks.")
+        await pilot.press("ctrl+n")
+        screen.query_one("#said").insert("The CFO signs anything above 50k.")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("kept as a note" in m for m in messages), messages
+
+    run(app, scenario)
+    notes = repo.deal_notes(demo_db, deal_id, newest_first=True)
+    assert len(notes) == before + 1
+    text = notes[0]["text"]
+    assert "Orders wait 3 days for manual checks." in text
+    assert "The CFO signs anything above 50k." in text
+    review = repo.latest_review(demo_db, deal_id, author_kind="rep")
+    assert review is not None and len(review.scores) == 2
+
+
+def test_account_jump_totals_follow_the_filter(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    app = new_app(demo_db, playbooks, tmp_path)
+    open_deals = repo.list_deals(demo_db, include_closed=False)
+    account = open_deals[0]["account"]
+    expected = [d for d in open_deals if d["account"] == account]
+
+    async def scenario(pilot: Any) -> None:
+        screen = pilot.app.screen
+        whole = screen.totals
+        assert whole.deals == len(open_deals)
+        pilot.app.jump("account", account)
+        await settle(pilot)
+        assert screen.filters.account == account
+        t = screen.totals
+        assert t.deals == len(expected) == len(screen.rows) < whole.deals
+        assert t.pipeline == pytest.approx(sum(d["amount"] for d in expected))
+        assert t.flagged_deals == sum(1 for r in screen.rows if r.flags)
+        assert 0 < t.weighted <= t.pipeline
+        totals = str(screen.query_one("#totals").render())
+        assert f"{t.flagged_deals}/{t.deals}" in totals
+        await pilot.press("x")  # clear filters: the whole pipeline again
+        await settle(pilot)
+        assert screen.totals.deals == whole.deals
+
+    run(app, scenario)
+
+
+def test_deal_footer_shows_help_at_80_columns(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = new_app(demo_db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        pilot.app.open_deal(1)
+        await settle(pilot)
+        keys = list(pilot.app.screen.query(FooterKey))
+        shown = {k.description: k.region for k in keys}
+        assert "Help" in shown and "Analyse" in shown, shown
+        for description, region in shown.items():
+            assert region.width > 0 and region.right <= 80, (description, region)
+
+    run(app, scenario, size=(80, 24))
+
+
+def test_pipeline_fits_80_columns(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    app = new_app(demo_db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        screen = pilot.app.screen
+        table = screen.query_one("#deals")
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "Flags" in [str(c.label) for c in table.columns.values()]
+        row = str(screen.query_one("#pipeline-row").render())
+        first = screen.rows[0]
+        assert first.account in row and first.name in row
 
     run(app, scenario, size=(80, 24))
 

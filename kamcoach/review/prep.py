@@ -487,6 +487,23 @@ _MD = {
 }
 
 
+STATUS_LABEL: dict[str, dict[str, str]] = {
+    "fr": {
+        "missing": "absent",
+        "mentioned": "mentionné",
+        "specific": "précis",
+        "validated": "validé",
+        "gap": "manque avéré",
+    },
+}
+"""Status words as the checklist's reader sees them; ids stay English in data output."""
+
+
+def status_label(status: str, lang: str) -> str:
+    """The status in the checklist's language (English ids are the English labels)."""
+    return STATUS_LABEL.get(lang, {}).get(status, status)
+
+
 def checklist_markdown(checklist: Checklist) -> str:
     """The checklist as a Markdown document to share or print before the call."""
     t = _MD.get(checklist.lang, _MD["en"])
@@ -520,7 +537,8 @@ def checklist_markdown(checklist: Checklist) -> str:
             lines.append("")
         for it in (i for i in c.items if i.phase == guide.id):
             lines += [
-                f"### [ ] {it.name}: {it.score}/3 {it.status} → {it.target}/3 ({tiers[it.tier]})",
+                f"### [ ] {it.name}: {it.score}/3 {status_label(it.status, c.lang)}"
+                f" → {it.target}/3 ({tiers[it.tier]})",
                 "",
                 f"- **{t['ask']}**: “{it.question}”",
                 f"- **{t['when']}**: {it.timing}. {it.when}",
@@ -563,4 +581,5 @@ __all__ = [
     "detect_deal_lang",
     "next_stage",
     "refresh_analysis",
+    "status_label",
 ]

@@ -42,7 +42,9 @@ class KamcoachApp(App[None]):
     COMMANDS = App.COMMANDS | {DealsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and screens"),
-        Binding("ctrl+t", "toggle_theme", "Theme", id="app.theme", tooltip="Light / dark"),
+        Binding(
+            "ctrl+t", "toggle_theme", "Theme", id="app.theme", tooltip="Light / dark", show=False
+        ),
     ]
 
     model_state: reactive[str] = reactive("loading")

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
+from kamcoach.domain.stages import DEFAULT_PROBABILITY
 from kamcoach.playbooks.model import Playbook, PlaybookSet
 from kamcoach.review.prep import deal_scores, detect_deal_lang
 from kamcoach.storage import repo
@@ -56,6 +57,25 @@ def load_pipeline(
     from kamcoach.review.pipeline import review_pipeline
 
     return review_pipeline(db, playbooks, owner=owner, stage=stage, flag=flag)
+
+
+def rows_totals(playbooks: PlaybookSet, rows: list[Any], key: str = "filtered") -> Any:
+    """Totals of some pipeline rows (an account's deals), as the core sums them.
+
+    The core review filters by owner, stage and flag but not by account; rather
+    than widen the core for one screen, the account view sums its own rows with
+    the core's ``Totals.add`` and the stage probability of each deal's playbook
+    (the same lookup the core makes), so the figures match ``kamcoach pipeline``.
+    """
+    from kamcoach.review.pipeline import Totals
+
+    totals = Totals(key)
+    for row in rows:
+        playbook = playbooks.playbooks.get(row.playbook)
+        stage = playbook.stage(row.stage) if playbook else None
+        probability = stage.probability if stage else DEFAULT_PROBABILITY.get(row.stage, 0.0)
+        totals.add(row, probability)
+    return totals
 
 
 def deal_flags(db: Database, playbooks: PlaybookSet, deal: dict[str, Any]) -> list[Any]:

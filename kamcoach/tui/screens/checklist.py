@@ -51,7 +51,7 @@ class ChecklistScreen(Screen[None]):
             yield ModelStatus()
         with VerticalScroll(id="checklist-body"):
             yield Markdown("", id="checklist-md")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#checklist-body").loading = True

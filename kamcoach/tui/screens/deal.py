@@ -37,11 +37,12 @@ def sparkline(values: list[float]) -> str:
 class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="deal.back"),
-        Binding("n", "add_note", "Add note", id="deal.note", tooltip="Write a call note"),
+        # Short descriptions: the whole footer fits 80 columns (tooltips say more).
+        Binding("n", "add_note", "Note", id="deal.note", tooltip="Write a call note"),
         Binding("o", "override", "Override", id="deal.override", tooltip="Override the score"),
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
-        Binding("p", "prep", "Checklist", id="deal.prep", tooltip="Pre-call checklist"),
-        Binding("a", "analyse", "Re-analyse", id="deal.analyse"),
+        Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
+        Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -70,7 +71,7 @@ class DealScreen(Screen[None]):
             with VerticalScroll(id="deal-right"):
                 yield Static("", id="trend")
                 yield Static("", id="notes")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#scorecard", DataTable)

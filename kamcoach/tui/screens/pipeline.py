@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -37,6 +37,16 @@ STAGE_SHORT = {
     "commit": "commit",
 }
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+WIDE_LAYOUT = 130
+"""From this many columns the table also shows the close date and the account."""
+FIXED_WIDTH = 3 + 6 + 9 + 9 + 8 + 5 + 2 * 8
+"""Fixed columns (#, stage, amount, owner, heat, score) plus the cell padding
+of those and of the deal and flags columns."""
+
+
+def layout_for(width: int) -> str:
+    """'wide' (every column) or 'compact' (close date and account below the table)."""
+    return "wide" if width >= WIDE_LAYOUT else "compact"
 
 
 def short_owner(name: str) -> str:
@@ -77,6 +87,9 @@ class PipelineScreen(Screen[None]):
         self.sort_index = 0
         self.report: Any = None
         self.rows: list[Any] = []
+        self.totals: Any = None
+        """The totals on show: the report's, or the account's rows summed."""
+        self.columns_layout = "compact"
 
     @property
     def kapp(self) -> KamcoachApp:
@@ -90,22 +103,49 @@ class PipelineScreen(Screen[None]):
         yield Static("", id="pipeline-info")
         table: DataTable[Any] = DataTable(id="deals", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield Static("", id="pipeline-row")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#deals", DataTable)
-        table.add_column("#", key="id")
-        table.add_column("Deal", key="name", width=20)
-        table.add_column("Stage", key="stage")
-        table.add_column("Amount", key="amount")
-        table.add_column("Close", key="close")
-        table.add_column("Owner", key="owner", width=9)
-        table.add_column("Heat", key="heat")
-        table.add_column("Score", key="score")
-        table.add_column("Flags", key="flags", width=24)
-        table.add_column("Account", key="account", width=20)
+        self._build_columns(self.app.size.width)
         table.loading = True
         table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if layout_for(event.size.width) != self.columns_layout:
+            self._build_columns(event.size.width)
+            self.refresh_table()
+
+    def _build_columns(self, width: int) -> None:
+        """Columns sized to the terminal: no sideways scrolling at 80 columns.
+
+        Below WIDE_LAYOUT columns the close date and the account leave the table
+        for the line under it (the highlighted deal in full); the deal name and
+        flags share whatever width is left.
+        """
+        self.columns_layout = layout_for(width)
+        table = self.query_one("#deals", DataTable)
+        table.clear(columns=True)
+        flexible = max(20, width - 2 - FIXED_WIDTH - (14 if self.columns_layout == "wide" else 0))
+        if self.columns_layout == "wide":
+            deal_w, flags_w = flexible * 2 // 5, flexible * 3 // 10
+            account_w = flexible - deal_w - flags_w - 2
+        else:
+            deal_w = max(13, flexible * 3 // 5)
+            flags_w, account_w = flexible - deal_w, 0
+        table.add_column("#", key="id", width=3)
+        table.add_column("Deal", key="name", width=deal_w)
+        table.add_column("Stage", key="stage", width=6)
+        table.add_column("Amount", key="amount", width=9)
+        if self.columns_layout == "wide":
+            table.add_column("Close", key="close", width=10)
+        table.add_column("Owner", key="owner", width=9)
+        table.add_column("Heat", key="heat", width=8)
+        table.add_column("Score", key="score", width=5)
+        table.add_column("Flags", key="flags", width=flags_w)
+        if self.columns_layout == "wide":
+            table.add_column("Account", key="account", width=account_w)
 
     def on_screen_resume(self) -> None:
         """Load on first show and on every return, so edits made on a deal show up."""
@@ -174,7 +214,7 @@ class PipelineScreen(Screen[None]):
                 if others:
                     flags.append(", " + ", ".join(others), style="dim")
             score = Text("  -", style="dim") if d.score is None else Text(f"{d.score:3.0f}")
-            table.add_row(
+            cells: list[Any] = [
                 str(d.id),
                 d.name,
                 STAGE_SHORT.get(d.stage, d.stage),
@@ -182,35 +222,59 @@ class PipelineScreen(Screen[None]):
                     f"{money(d.amount)} {d.currency if d.currency != 'EUR' else '€'}",
                     justify="right",
                 ),
-                d.close_date.isoformat() if d.close_date else "",
-                short_owner(d.owner),
-                strip,
-                score,
-                flags,
-                d.account,
+            ]
+            if self.columns_layout == "wide":
+                cells.append(d.close_date.isoformat() if d.close_date else "")
+            cells += [short_owner(d.owner), strip, score, flags]
+            if self.columns_layout == "wide":
+                cells.append(d.account)
+            table.add_row(
+                *cells,
                 key=str(d.id),
             )
         table.loading = False
         if self.rows:
             table.move_cursor(row=min(max(current, 0), len(self.rows) - 1))
-        t = report.total
+        if self.filters.account:
+            t = data.rows_totals(playbooks, self.rows, key=self.filters.account)
+        else:
+            t = report.total
+        self.totals = t
         currencies = tuple(getattr(report, "currencies", ()) or ())
         cur = currencies[0] if len(currencies) == 1 else ""
+        # Short labels: the line stays on one row at 80 columns beside the model status.
         totals = Text()
-        totals.append("Pipeline ", style="bold")
+        totals.append("Pipe ", style="bold")
         totals.append(f"{money(t.pipeline)}{(' ' + cur) if cur else ''}  ")
         totals.append("wtd ", style="bold")
         totals.append(f"{money(t.weighted)}  ")
-        totals.append("qualified ", style="bold")
-        totals.append(f"{money(t.qualified)} ({t.share_qualified:.0%})  ", style="green")
-        totals.append("flagged ", style="bold")
-        totals.append(f"{t.share_flagged:.0%} ({t.flagged_deals}/{t.deals})", style="red")
+        totals.append("qual ", style="bold")
+        totals.append(f"{money(t.qualified)} {t.share_qualified:.0%}  ", style="green")
+        totals.append("flag ", style="bold")
+        totals.append(f"{t.share_flagged:.0%} {t.flagged_deals}/{t.deals}", style="red")
         self.query_one("#totals", Static).update(totals)
         info = Text(
             f"{len(self.rows)} deals · {self.filters.describe()} · sort: {SORTS[self.sort_index][1]}   "
         )
         info.append_text(legend())
         self.query_one("#pipeline-info", Static).update(info)
+        self._show_row()
+
+    @on(DataTable.RowHighlighted, "#deals")
+    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_row()
+
+    def _show_row(self) -> None:
+        """The highlighted deal in full: what the narrow columns cut (account, close, flags)."""
+        deal_id = self.selected_deal_id()
+        line = Text()
+        row = next((d for d in self.rows if d.id == deal_id), None)
+        if row is not None:
+            line.append(f"#{row.id} {row.name}", style="bold")
+            line.append(f" · {row.account} · close {row.close_date or '?'}")
+            if row.flags:
+                line.append(" · " + ", ".join(f.id.replace("_", " ") for f in row.flags))
+        self.query_one("#pipeline-row", Static).update(line)
 
     # ------------------------------------------------------------ actions
 

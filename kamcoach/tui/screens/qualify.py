@@ -3,7 +3,8 @@
 For each criterion the rep sees what is known already (evidence), the rubric,
 the conversational questions and a field for what the customer said; the
 analyser's reading of that text appears as they type. Saving records a rep
-review (kept on top of later analyser runs).
+review (kept on top of later analyser runs) and, in the same transaction, what
+the customer said as a note on the deal, so later analyses read it too.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class QualifyScreen(Screen[bool]):
         Binding("escape", "back", "Back", id="qualify.back"),
         Binding("ctrl+n", "next", "Next", id="qualify.next", tooltip="Next criterion"),
         Binding("ctrl+b", "previous", "Previous", id="qualify.previous"),
-        Binding("ctrl+s", "save", "Save review", id="qualify.save"),
+        Binding("ctrl+s", "save", "Save", id="qualify.save", tooltip="Save review and note"),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -91,7 +92,7 @@ class QualifyScreen(Screen[bool]):
                     id="q-score",
                 )
                 yield Static("", id="q-progress")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()
@@ -324,27 +325,42 @@ class QualifyScreen(Screen[bool]):
             comment="guided qualification",
         )
 
+    def said_note(self) -> str:
+        """What the customer said, every answered criterion in the guide's order.
+
+        Only the customer's words go into the note (no criterion labels): the
+        analyser reads the note later like any call note.
+        """
+        return "\n\n".join(
+            self.answers[c].strip() for c in self.order if self.answers.get(c, "").strip()
+        )
+
     def action_save(self) -> None:
         review = self.build_review()
         if review is None:
             self.notify("Nothing to save: write what the customer said first", severity="warning")
             return
-        self.save(review)
+        self.save(review, self.said_note())
 
     @work(thread=True, exclusive=True, group="qualify-save")
-    def save(self, review: Review) -> None:
-        from kamcoach.storage.repo import save_review
+    def save(self, review: Review, note: str) -> None:
+        from kamcoach.storage.repo import add_note, save_review
 
+        db = self.kapp.db
         try:
-            with self.kapp.db_lock:
-                save_review(self.kapp.db, review)
+            with self.kapp.db_lock, db.atomic():
+                # One transaction: the review and the note are kept together or not at all.
+                save_review(db, review)
+                if note:
+                    add_note(db, review.opportunity_id, note, author=review.author)
         except Exception as exc:
             self.post_message(WorkFailed("saving the review", str(exc)))
             return
-        self.app.call_from_thread(self._saved, len(review.scores))
+        self.app.call_from_thread(self._saved, len(review.scores), bool(note))
 
-    def _saved(self, count: int) -> None:
-        self.notify(f"Review saved ({count} criteria)")
+    def _saved(self, count: int, noted: bool) -> None:
+        kept = "; what the customer said is kept as a note (re-analysed later)" if noted else ""
+        self.notify(f"Review saved ({count} criteria){kept}", timeout=6)
         self.dismiss(True)
 
 

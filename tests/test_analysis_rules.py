@@ -434,3 +434,20 @@ def test_bare_next_step_question_is_no_process(
 ) -> None:
     result = analyze_text(text, playbooks=playbooks, playbook=ALL, lang=lang)
     assert result.scores["decision_process"].score == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # A generic promise about "your requirements" names no need; a listed need does.
+        ("en", "Our team will tailor the setup according to your requirements.", "missing"),
+        ("fr", "Notre équipe adaptera l'offre selon vos besoins.", "missing"),
+        ("en", "They need a tool that syncs invoices with SAP every night.", "mentioned"),
+        ("fr", "Ils ont besoin d'un outil qui synchronise les factures avec SAP.", "mentioned"),
+    ],
+)
+def test_generic_requirements_promise_is_no_need(
+    playbooks: PlaybookSet, lang: str, text: str, expected: str
+) -> None:
+    result = analyze_text(text, playbooks=playbooks, playbook="bant", lang=lang)
+    assert (result.scores["need"].status == "missing") == (expected == "missing")

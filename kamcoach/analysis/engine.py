@@ -194,6 +194,11 @@ def _inside(char: int, spans: list[tuple[int, int]]) -> bool:
     return i >= 0 and spans[i][0] <= char < spans[i][1]
 
 
+def _inside_chars(char: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a character offset falls inside one of the (start, end) spans."""
+    return any(a <= char < b for a, b in spans)
+
+
 def _same_clause(s: int, e: int, spans: list[tuple[int, int]], terms: list[int]) -> bool:
     """True when one of ``spans`` shares a clause (no terminator between) with [s, e)."""
     for vs, ve in spans:
@@ -264,6 +269,16 @@ NEXT_STEP_CUES = frozenset(
     {"next step", "next steps", "steps", "prochaine étape", "prochaines étapes"}
     | {"prochaine etape", "étapes", "etapes"}
 )
+#: "according to your requirements", "répondre à vos besoins": a generic promise naming no need.
+GENERIC_NEED_RE = re.compile(
+    r"\b(?:according to|meets?|fits?|suits?|match(?:es)?|tailored to|adapted to|selon"
+    r"|r[ée]pond(?:re|ra)? [àa]|adapt[ée]e?s? [àa]|correspond(?:re|ra)? [àa]|conforme [àa])"
+    r"\s+(?:(?:all|every|any|each|tous|toutes|chacun de|chacune de)\s+)?"
+    r"(?:(?:your|vos|votre|the|les)\s+)?(?:\w+\s+)?"
+    r"(?:requirements?|needs?|besoins?|exigences?|attentes)\b(?!\s*:)",
+    re.I,
+)
+GENERIC_NEED_CRITERIA = frozenset({"need", "decision_criteria"})
 HONORIFIC_RE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|m|mme|mlle)\b\.?", re.I)
 
 
@@ -667,9 +682,15 @@ class _Analyser:
                 and "PERCENT" not in labels
                 and DELIVERY_RE.search(seg_text) is not None
             )
+            generic = [
+                (m.start() + seg_chars[seg], m.end() + seg_chars[seg])
+                for m in GENERIC_NEED_RE.finditer(seg_text)
+            ]
             for cid, s, e, needs_number in cues:
                 if (price_only or delivery_only) and cid == "metrics":
                     continue
+                if generic and cid in GENERIC_NEED_CRITERIA and _inside_chars(doc[s].idx, generic):
+                    continue  # "we'll meet every requirement you have": names no need
                 if cid == "competition" and _market_rivals(doc, a, s, e, customer_line):
                     continue  # "falling behind our competitors": their market, not this deal
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):

@@ -18,23 +18,27 @@ HELP = """\
 current screen.
 
 ## Pipeline (managers)
-Open deals with stage, amount, close date, owner, the criterion heat strip
+Open deals with stage, amount, owner, the criterion heat strip
 (one letter per criterion: red = stated gap, orange = nothing, yellow = mentioned,
-green = specific/validated), the score and the flags. Totals above: pipeline,
-weighted, qualified (passing the stage gate) and share flagged.
-`enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload.
+green = specific/validated), the score and the flags; close date and account too on
+wide terminals. The line under the table shows the highlighted deal in full. Totals
+above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
+the stage gate) and flag(ged share, deals).
+`enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
+`x` clear filters.
 
 ## Deal
-Scorecard per criterion with evidence quotes, flags with reasons, contacts and buying
+Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
 roles, the review trend, notes newest first with evidence highlighted (green supports,
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
-`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist.
+`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep).
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the
 questions, and what the customer said. The analyser suggests a score as you type.
-`ctrl+n` next criterion · `ctrl+b` previous · `ctrl+s` save the review.
+Saving records the review and keeps what the customer said as a note on the deal.
+`ctrl+n` next criterion · `ctrl+b` previous · `ctrl+s` save.
 
 ## Pre-call checklist
 The gaps that matter at the deal's stage, ordered by meeting phase, with the question,

@@ -72,8 +72,8 @@ class ChecklistScreen(Screen[None]):
         self.checklist = c = message.checklist
         self.markdown = checklist_markdown(c)
         self.query_one("#checklist-head", Static).update(
-            f"[b]Pre-call checklist[/b] · #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
-            f"{sum(1 for a in c.attendees if a.missing)} missing roles"
+            f"[b]Prep[/b] #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
+            f"{sum(1 for a in c.attendees if a.missing)} roles missing"
         )
         await self.query_one("#checklist-md", Markdown).update(self.markdown)
         body = self.query_one("#checklist-body")

@@ -75,10 +75,11 @@ class DealScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#scorecard", DataTable)
-        table.add_column("Criterion", key="criterion", width=20)
+        # Narrow columns (By as one letter) so the scorecard fits its half at 80 columns.
+        table.add_column("Criterion", key="criterion", width=17)
         table.add_column("Score", key="score")
         table.add_column("Gate", key="gate")
-        table.add_column("By", key="by")
+        table.add_column("By", key="by", width=2)
         table.loading = True
         table.focus()
 
@@ -149,7 +150,7 @@ class DealScreen(Screen[None]):
                 criterion.name.get(lang) if criterion else cid,
                 score_text(value, status),
                 gate_cell,
-                by.author_kind if by else "analyser" if score else "",
+                AUTHOR_MARK.get(by.author_kind, "?") if by else "A" if score else "",
                 key=cid,
             )
         table.loading = False

@@ -241,6 +241,8 @@ class PipelineScreen(Screen[None]):
             t = report.total
         self.totals = t
         currencies = tuple(getattr(report, "currencies", ()) or ())
+        if self.filters.account:
+            currencies = tuple(sorted({d.currency for d in self.rows}))
         cur = currencies[0] if len(currencies) == 1 else ""
         # Short labels: the line stays on one row at 80 columns beside the model status.
         totals = Text()

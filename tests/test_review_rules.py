@@ -353,3 +353,154 @@ def test_note_phrase_index_follows_note_edits(tdb: Database, playbooks: Playbook
     tdb.execute("DELETE FROM notes")
     add_note(tdb, 1, "Gel budgétaire annoncé")  # accents folded by the index and the regex
     assert flags_of(run(tdb, playbooks), 1)["red_flag"] == 'note of 2026-11-19: "Gel budgétaire"'
+
+
+# ---------------------------------------------------------------- deal_scores (m007)
+
+
+def _stored(db: Database) -> dict[int, dict[str, tuple[int, str]]]:
+    """deal_scores unpacked, in the shape load_effective_scores returns."""
+    out: dict[int, dict[str, tuple[int, str]]] = {}
+    for opp, packed in db.execute("SELECT opportunity_id, scores FROM deal_scores"):
+        entry = out[opp] = {}
+        for item in packed.split("\x1e"):
+            cid, score, status = item.split("\x1f")
+            entry[cid] = (int(score), status)
+    return out
+
+
+def _save(db: Database, deal_id: int, kind: str, scores: dict[str, int], when: int) -> int:
+    from datetime import datetime
+
+    from kamcoach.domain.models import CriterionScore, Review
+    from kamcoach.storage import repo
+
+    status_by = {0: "missing", 1: "mentioned", 2: "specific", 3: "validated"}
+    review = Review(
+        opportunity_id=deal_id,
+        playbook="meddic",
+        author_kind=kind,
+        overall=50.0,
+        created_at=datetime.fromisoformat(moment(when)),
+        scores={c: CriterionScore(c, s, status_by[s]) for c, s in scores.items()},
+    )
+    return repo.save_review(db, review)
+
+
+def test_deal_scores_follow_save_review_with_human_overrides(tdb: Database) -> None:
+    from kamcoach.review.pipeline import load_effective_scores
+
+    add_deal(tdb, 1)
+    add_deal(tdb, 2)
+    assert _stored(tdb) == {}
+    _save(tdb, 1, "analyser", {"metrics": 1, "champion": 1, "economic_buyer": 2}, when=-10)
+    assert _stored(tdb) == {
+        1: {
+            "metrics": (1, "mentioned"),
+            "champion": (1, "mentioned"),
+            "economic_buyer": (2, "specific"),
+        }
+    }
+    # A rep's override wins on its criterion only.
+    _save(tdb, 1, "rep", {"champion": 3}, when=-8)
+    # A newer analyser review replaces the analyser's scores, not the rep's override.
+    _save(tdb, 1, "analyser", {"metrics": 2, "champion": 0}, when=-5)
+    # A manager on another deal, with no analyser review at all.
+    _save(tdb, 2, "manager", {"metrics": 3}, when=-3)
+    stored = _stored(tdb)
+    assert stored == {
+        1: {"metrics": (2, "specific"), "champion": (3, "validated")},
+        2: {"metrics": (3, "validated")},
+    }
+    assert stored == load_effective_scores(tdb)
+    # Reviews written with raw inserts (imports, helpers) are covered by the triggers too.
+    add_review(tdb, 2, {"economic_buyer": 1}, when=-1)
+    assert _stored(tdb) == load_effective_scores(tdb)
+    assert _stored(tdb)[2] == {"metrics": (3, "validated"), "economic_buyer": (1, "mentioned")}
+
+
+def test_deal_scores_row_goes_with_the_deal_and_its_reviews(tdb: Database) -> None:
+    add_deal(tdb, 1)
+    add_deal(tdb, 2)
+    rid = _save(tdb, 1, "analyser", {"metrics": 2}, when=-5)
+    _save(tdb, 2, "analyser", {"metrics": 1}, when=-5)
+    tdb.execute("DELETE FROM reviews WHERE id = ?", [rid])
+    assert set(_stored(tdb)) == {2}
+    tdb.execute("DELETE FROM opportunities WHERE id = 2")
+    assert _stored(tdb) == {}
+
+
+def test_failed_review_write_leaves_deal_scores_unchanged(tdb: Database) -> None:
+    import sqlite3
+    from datetime import datetime
+
+    from kamcoach.domain.models import CriterionScore, Review
+    from kamcoach.storage import repo
+
+    add_deal(tdb, 1)
+    _save(tdb, 1, "analyser", {"metrics": 2, "champion": 1}, when=-5)
+    before = _stored(tdb)
+    counts = tdb.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    bad = Review(
+        opportunity_id=1,
+        playbook="meddic",
+        author_kind="manager",
+        overall=50.0,
+        created_at=datetime.fromisoformat(moment(-1)),
+        scores={
+            "metrics": CriterionScore("metrics", 3, "validated"),
+            "champion": CriterionScore("champion", 7, "specific"),  # violates the CHECK
+        },
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        repo.save_review(tdb, bad)
+    assert _stored(tdb) == before
+    assert tdb.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == counts
+
+
+def test_migration_back_fills_deal_scores_from_older_schema(
+    tmp_path: Path, playbooks: PlaybookSet
+) -> None:
+    import sqlite3
+
+    from kamcoach.review.pipeline import load_effective_scores
+    from kamcoach.storage.migrations import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    old = Database(conn)
+    migrations.apply(old, stop_before="m007_deal_scores")
+    assert "deal_scores" not in old.table_names()
+    for deal_id in (1, 2, 3):
+        add_deal(old, deal_id, stage="proposal")
+    add_review(old, 1, full_scores(1), when=-20)
+    add_review(old, 1, full_scores(2), when=-10)
+    add_review(old, 1, {"champion": 3}, kind="manager", when=-15)
+    add_review(old, 2, {"metrics": 3}, kind="rep", when=-3)
+    conn.commit()
+    before = run(old, playbooks).to_dict()  # the aggregating path (no deal_scores yet)
+    old.close()
+    db = open_db(path)
+    stored = _stored(db)
+    assert stored == load_effective_scores(db)
+    assert set(stored) == {1, 2}
+    assert stored[1]["champion"] == (3, "validated") and stored[1]["metrics"] == (2, "specific")
+    assert run(db, playbooks).to_dict() == before
+
+
+def test_review_from_deal_scores_equals_aggregated_review(
+    tdb: Database, playbooks: PlaybookSet
+) -> None:
+    import random
+
+    rnd = random.Random(3)
+    for deal_id in range(1, 41):
+        add_deal(tdb, deal_id, stage=rnd.choice(["discovery", "proposal", "commit", "closed_won"]))
+        for when in (-20, -10):
+            if rnd.random() < 0.7:
+                add_review(tdb, deal_id, {c: rnd.randint(0, 3) for c in full_scores()}, when=when)
+        if rnd.random() < 0.3:
+            add_review(tdb, deal_id, {"champion": rnd.randint(0, 3)}, kind="rep", when=-15)
+    stored = run(tdb, playbooks).to_dict()
+    tdb.execute("DROP TABLE deal_scores")
+    assert run(tdb, playbooks).to_dict() == stored

@@ -204,3 +204,116 @@ def m006_pipeline_review_cover(db: Database) -> None:
             ON notes(opportunity_id, created_at, lang);
         """
     )
+
+
+@_register
+def m007_deal_scores(db: Database) -> None:
+    """Each deal's effective scores, kept up to date as reviews are written.
+
+    The pipeline review needs, per deal, the latest analyser review's scores
+    with each criterion overridden by the latest rep or manager score (the
+    rule of ``pipeline.load_effective_scores``). Aggregating that over every
+    review at read time was the review's largest query; ``deal_scores`` holds
+    the result, one narrow row per analysed deal (``scores`` packed as
+    ``criterion US score US status`` items joined by RS, the ASCII unit and
+    record separators), so the review reads one table in primary-key order.
+
+    Triggers on reviews and review_scores recompute the touched deal's row
+    inside the writer's transaction (whoever writes: ``save_review``, an
+    import, a test helper), so a failed write rolls the row back with the
+    rest; deleting a deal deletes its row. The back-fill computes every row
+    from the reviews already stored. The SQL is spelled out here, not
+    shared, so this migration never changes once shipped.
+    """
+    recompute = """
+        DELETE FROM deal_scores WHERE opportunity_id = {opp};
+        INSERT INTO deal_scores (opportunity_id, scores)
+        SELECT o.id, x.packed FROM opportunities o, (
+            SELECT group_concat(criterion || char(31) || score || char(31) || status,
+                                char(30)) AS packed
+            FROM (
+                SELECT criterion, score, status FROM (
+                    SELECT s.criterion, s.score, s.status,
+                           ROW_NUMBER() OVER (
+                               PARTITION BY s.criterion
+                               ORDER BY r.author_kind = 'analyser', r.created_at DESC, r.id DESC
+                           ) AS rn
+                    FROM reviews r JOIN review_scores s ON s.review_id = r.id
+                    WHERE r.opportunity_id = {opp}
+                      AND (r.author_kind IN ('rep', 'manager') OR r.id = (
+                          SELECT a.id FROM reviews a
+                          WHERE a.author_kind = 'analyser' AND a.opportunity_id = {opp}
+                          ORDER BY a.created_at DESC, a.id DESC LIMIT 1))
+                ) WHERE rn = 1 ORDER BY criterion
+            )
+        ) x
+        WHERE o.id = {opp} AND x.packed IS NOT NULL;
+    """
+    of_review = "(SELECT opportunity_id FROM reviews WHERE id = {rid})"
+    triggers = {
+        "deal_scores_review_insert": (
+            "AFTER INSERT ON reviews",
+            [recompute.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_scores_review_delete": (
+            "AFTER DELETE ON reviews",
+            [recompute.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_scores_review_update": (
+            "AFTER UPDATE OF opportunity_id, author_kind, created_at ON reviews",
+            [
+                recompute.format(opp="OLD.opportunity_id"),
+                recompute.format(opp="NEW.opportunity_id"),
+            ],
+        ),
+        "deal_scores_score_insert": (
+            "AFTER INSERT ON review_scores",
+            [recompute.format(opp=of_review.format(rid="NEW.review_id"))],
+        ),
+        "deal_scores_score_delete": (
+            "AFTER DELETE ON review_scores",
+            [recompute.format(opp=of_review.format(rid="OLD.review_id"))],
+        ),
+        "deal_scores_score_update": (
+            "AFTER UPDATE ON review_scores",
+            [
+                recompute.format(opp=of_review.format(rid="OLD.review_id")),
+                recompute.format(opp=of_review.format(rid="NEW.review_id")),
+            ],
+        ),
+        "deal_scores_deal_delete": (
+            "AFTER DELETE ON opportunities",
+            ["DELETE FROM deal_scores WHERE opportunity_id = OLD.id;"],
+        ),
+    }
+    script = [
+        """
+        CREATE TABLE IF NOT EXISTS deal_scores (
+            opportunity_id INTEGER PRIMARY KEY,
+            scores TEXT NOT NULL
+        );
+        DELETE FROM deal_scores;
+        INSERT INTO deal_scores (opportunity_id, scores)
+        SELECT opportunity_id,
+               group_concat(criterion || char(31) || score || char(31) || status, char(30))
+        FROM (
+            SELECT opportunity_id, criterion, score, status FROM (
+                SELECT r.opportunity_id, s.criterion, s.score, s.status,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY r.opportunity_id, s.criterion
+                           ORDER BY r.author_kind = 'analyser', r.created_at DESC, r.id DESC
+                       ) AS rn
+                FROM reviews r JOIN review_scores s ON s.review_id = r.id
+                WHERE r.author_kind IN ('rep', 'manager') OR r.id = (
+                    SELECT a.id FROM reviews a
+                    WHERE a.author_kind = 'analyser' AND a.opportunity_id = r.opportunity_id
+                    ORDER BY a.created_at DESC, a.id DESC LIMIT 1)
+            ) WHERE rn = 1 ORDER BY opportunity_id, criterion
+        )
+        WHERE opportunity_id IN (SELECT id FROM opportunities)
+        GROUP BY opportunity_id;
+        """
+    ]
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))

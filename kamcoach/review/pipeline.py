@@ -682,15 +682,23 @@ def _review(
 ) -> PipelineReport:
     """Body of :func:`review_pipeline`, with arguments checked and defaults filled."""
     clause, params, everything = scope_clause(owner, stage)
+    # Deals and account names read apart (a scan of opportunities, then one
+    # small dict of names) instead of a join that looks an account up per deal.
     rows = db.execute(
         f"""
-        SELECT o.id, o.name, a.name, o.owner, o.stage, o.amount, o.currency, o.close_date,
-               o.playbook, o.created_at, o.stage_changed_at, o.pause_reason, o.paused_until
-        FROM opportunities o JOIN accounts a ON a.id = o.account_id
-        WHERE {clause}
+        SELECT o.id, o.name, o.account_id, o.owner, o.stage, o.amount, o.currency,
+               o.close_date, o.playbook, o.created_at, o.stage_changed_at, o.pause_reason,
+               o.paused_until
+        FROM opportunities o WHERE {clause}
         """,
         params,
     ).fetchall()
+    acc_scope = (
+        "1" if everything else f"id IN (SELECT o.account_id FROM opportunities o WHERE {clause})"
+    )
+    account_name = dict(
+        db.execute(f"SELECT id, name FROM accounts WHERE {acc_scope}", [] if everything else params)
+    ).get
 
     # ---- bulk facts: one dict of tuples per query, keyed by deal id
     scope_sql, p = _fact_scope("opportunity_id", clause, params, everything)
@@ -861,6 +869,9 @@ def _review(
         pause_reason,
         paused_s,
     ) in rows:
+        account = account_name(account)
+        if account is None:  # no such account: the join this replaces dropped the deal
+            continue
         an, hu = packed_of(did), human_of(did)
         outcome = outcome_of((playbook_id, deal_stage, an, hu))
         if outcome is None:

@@ -186,7 +186,7 @@ class DealScreen(Screen[None]):
         values = [r.overall for r in view.reviews if r.playbook == view.playbook.id]
         if values:
             trend.append(sparkline(values), style="cyan")
-            trend.append(f"  {len(values)} reviews\n")
+            trend.append(f"  {len(values)} review{'s' if len(values) != 1 else ''}\n")
             for r in view.reviews[-4:]:
                 trend.append(
                     f"{r.created_at:%Y-%m-%d} {r.author_kind:<8} {r.overall:5.1f}"

@@ -56,7 +56,8 @@ def test_jsonl_bad_line_is_reported_and_skipped(runner: CliRunner, tmp_path: Pat
         encoding="utf-8",
     )
     result = runner.invoke(main, ["analyze", str(path), "--format", "jsonl", "--playbook", "bant"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the batch went on, the status tells
+    assert "2 bad lines skipped, 2 notes analysed" in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["id"] for row in lines] == ["a", "c"]
     assert lines[0]["criteria"]["budget"]["status"] == "validated"

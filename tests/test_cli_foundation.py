@@ -115,3 +115,22 @@ def test_pipeline_unknown_owner_lists_known_reps(runner: CliRunner, db_path: Pat
     result = runner.invoke(main, ["--db", str(db_path), "pipeline", "--owner", "Nobody"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: unknown owner 'Nobody' (known: Camille Martin")
+
+
+def test_db_option_also_after_the_command(runner: CliRunner, tmp_path: Path) -> None:
+    """`kamcoach deals list --db X` (and `tui --db X`, as its help shows) choose the file too."""
+    chosen, other = tmp_path / "chosen.db", tmp_path / "other.db"
+    _demo_db(chosen).close()
+    after = runner.invoke(main, ["deals", "list", "--db", str(chosen), "--format", "json"])
+    before = runner.invoke(main, ["--db", str(chosen), "deals", "list", "--format", "json"])
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.output) == json.loads(before.output) != []
+    # The one given last wins; the group's file is never touched.
+    last = runner.invoke(
+        main, ["--db", str(other), "deals", "list", "--db", str(chosen), "--format", "json"]
+    )
+    assert json.loads(last.output) == json.loads(before.output)
+    assert not other.exists()
+    for path in (["tui"], ["deals", "show"], ["import"], ["export"], ["pipeline"]):
+        shown = runner.invoke(main, [*path, "--help"])
+        assert "--db FILE" in shown.output, path

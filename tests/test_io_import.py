@@ -374,6 +374,20 @@ def test_forced_mapping_that_does_not_fit_names_missing_fields(
     assert "cannot find the column for" in result.output and "'Deal Name'" in result.output
 
 
+def test_mapping_file_without_toml_suffix_is_read_and_checked(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    """`--mapping team.txt` is a file, not an unknown CRM name: its content is what is wrong."""
+    mapping = tmp_path / "team.txt"
+    mapping.write_text("crm salesforce\n", "utf-8")
+    result = run(
+        runner, db_path, "import", str(DATA / "salesforce_bad_rows.csv"), "--mapping", str(mapping)
+    )
+    assert result.exit_code == 1
+    assert "team.txt: invalid TOML" in result.output and "unknown CRM" not in result.output
+    assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]
+
+
 def test_unreadable_inputs_are_one_line_errors(
     runner: CliRunner, db_path: Path, tmp_path: Path
 ) -> None:

@@ -198,8 +198,9 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
 
     FILE is a text file holding one note, a `.jsonl` file of objects with
     `id`, `text` and optional `lang`, or `-` for one note on standard input.
-    A bad JSONL line is reported with its number and skipped. An empty note
-    scores every criterion `missing`.
+    A bad JSONL line is reported with its number and skipped; the others are
+    analysed and the exit status is 1. An empty note scores every criterion
+    `missing`.
 
     \b
     Example:
@@ -224,10 +225,13 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
             total=sum(1 for line in text.splitlines() if line.strip()),
         )
         rows: list[dict[str, Any]] = []
+        bad = done = 0
         try:
             for result in results:
+                done += 1
                 for message in skipped:
                     click.secho(f"warning: {message}", err=True, fg="yellow")
+                bad += len(skipped)
                 skipped.clear()
                 data = result.to_dict()
                 if fmt == "jsonl":
@@ -250,10 +254,17 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
             bar.close()
         for message in skipped:
             click.secho(f"warning: {message}", err=True, fg="yellow")
+        bad += len(skipped)
         if fmt == "json":
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         elif fmt == "table":
             render_rows(rows, "table", title=f"{playbook} analysis")
+        if bad:
+            # The good lines are out; the exit status tells a script some were not.
+            raise InputError(
+                f"{where}: {bad} bad line{'s' if bad != 1 else ''} skipped, "
+                f"{done} note{'s' if done != 1 else ''} analysed"
+            )
         return
     analysis = analyze_text(text, playbooks=playbooks, playbook=playbook, lang=lang)
     analysis.id = None if source == "-" else Path(source).name

@@ -86,8 +86,8 @@ def import_(
 
     out = console()
     chosen: str | Path = mapping
-    if mapping.endswith(".toml"):
-        chosen = Path(mapping)
+    if mapping.endswith(".toml") or Path(mapping).is_file():
+        chosen = Path(mapping)  # a file given with another suffix is still read (and checked)
     db = obj.db
     with _progress(out, "Reading " + file.name) as progress:
         plan = plan_import(

@@ -91,6 +91,37 @@ def _register() -> None:
     main.add_command(doctor_cmd.doctor)
     for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd):
         module.register(main)
+    _add_db_option(main)
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Ctx).db_path = value
+
+
+def _add_db_option(group: click.Group) -> None:
+    """Accept ``--db`` after the command too (``kamcoach tui --db team.db``).
+
+    People type the option where they think of it; the group's ``--db`` (and
+    ``KAMCOACH_DB``) stay the default and the one given last wins. Added to
+    every command here so no command can forget it.
+    """
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _add_db_option(command)
+            continue
+        if any(p.name == "db_path" for p in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                ["--db", "db_path"],
+                type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False,
+                is_eager=True,
+                callback=_set_db,
+                help="SQLite file to use (same as `kamcoach --db PATH COMMAND`).",
+            )
+        )
 
 
 _register()

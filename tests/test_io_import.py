@@ -255,11 +255,12 @@ def test_bad_rows_are_reported_with_row_numbers(
         db_path,
         "import",
         str(DATA / "salesforce_bad_rows.csv"),
+        "--skip-bad-rows",
         "--bad-rows",
         str(report),
     )
     assert result.exit_code == 0, result.output
-    assert "8 bad rows, skipped (row numbers count the header as row 1)" in result.output
+    assert "8 bad rows (row numbers count the header as row 1)" in result.output
     assert "2 new, 0 updated, 0 unchanged, 8 bad rows" in result.output
     lines = report.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "row,reason"
@@ -279,13 +280,20 @@ def test_bad_rows_are_reported_with_row_numbers(
     ]
 
 
-def test_strict_writes_nothing_when_a_row_is_bad(runner: CliRunner, db_path: Path) -> None:
+def test_bad_rows_write_nothing_by_default(runner: CliRunner, db_path: Path) -> None:
+    """A file with bad rows is refused as a whole unless --skip-bad-rows is given."""
     do_import(runner, db_path, "pipedrive_deals_en.csv")
     before = dump(db_path)
-    result = run(runner, db_path, "import", str(DATA / "salesforce_bad_rows.csv"), "--strict")
+    result = run(runner, db_path, "import", str(DATA / "salesforce_bad_rows.csv"))
     assert result.exit_code == 1
-    assert "error:" in result.output and "row 3" in result.output
+    assert "8 bad rows (row numbers count the header as row 1)" in result.output  # the list
+    error = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "8 bad rows (first: row 3:" in error[0]
+    assert "nothing written" in error[0] and "--skip-bad-rows" in error[0]
     assert "Traceback" not in result.output
+    assert dump(db_path) == before
+    dry = run(runner, db_path, "import", str(DATA / "salesforce_bad_rows.csv"), "--dry-run")
+    assert dry.exit_code == 0 and "a real import needs --skip-bad-rows" in dry.output
     assert dump(db_path) == before
 
 
@@ -331,7 +339,7 @@ def test_ambiguous_dates_are_reported_not_guessed(runner: CliRunner, db_path: Pa
 
 
 def test_notes_for_unknown_deals_are_bad_rows(runner: CliRunner, db_path: Path) -> None:
-    result = do_import(runner, db_path, "hubspot_notes_en.csv")
+    result = do_import(runner, db_path, "hubspot_notes_en.csv", "--skip-bad-rows")
     assert "0 new" in result.output and "2 bad rows" in result.output
     assert "no HubSpot deal with id '9001'" in result.output or "no deal named" in result.output
 
@@ -355,7 +363,13 @@ def test_team_mapping_file_adds_a_stage(runner: CliRunner, db_path: Path, tmp_pa
     mapping = tmp_path / "team.toml"
     mapping.write_text('crm = "salesforce"\n[stages]\n"Dream Stage" = "discovery"\n', "utf-8")
     result = run(
-        runner, db_path, "import", str(DATA / "salesforce_bad_rows.csv"), "--mapping", str(mapping)
+        runner,
+        db_path,
+        "import",
+        str(DATA / "salesforce_bad_rows.csv"),
+        "--mapping",
+        str(mapping),
+        "--skip-bad-rows",
     )
     assert result.exit_code == 0, result.output
     assert "7 bad rows" in result.output
@@ -385,6 +399,24 @@ def test_mapping_file_without_toml_suffix_is_read_and_checked(
     )
     assert result.exit_code == 1
     assert "team.txt: invalid TOML" in result.output and "unknown CRM" not in result.output
+    assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]
+
+
+def test_unclosed_quote_is_named_and_nothing_is_written(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Opportunity Name,Account Name,Stage,Amount,Close Date\n"
+        'Deal A,Acme,Prospecting,"1,000",2026-12-01\n'
+        'Deal B,Acme,Prospecting,"2,000,2026-12-01\n'
+        "Deal C,Beta,Closed Won,3000,2026-12-01\n",
+        encoding="utf-8",
+    )
+    result = run(runner, db_path, "import", str(path))
+    assert result.exit_code == 1
+    assert "error:" in result.output and "1 bad row (first: row 3:" in result.output
+    assert "runs over 2 lines: an unclosed quote?" in result.output
     assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]
 
 

@@ -46,7 +46,11 @@ BAD_ROWS_SHOWN = 50
     help="Day-first (dmy) or month-first (mdy) numeric dates, when the file cannot tell.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
-@click.option("--strict", is_flag=True, help="Write nothing when any row is bad (exit code 1).")
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows even when some are bad (the bad ones are listed and skipped).",
+)
 @click.option(
     "--bad-rows",
     "bad_rows_path",
@@ -61,7 +65,7 @@ def import_(
     kind: str,
     date_format: str | None,
     dry_run: bool,
-    strict: bool,
+    skip_bad_rows: bool,
     bad_rows_path: Path | None,
 ) -> None:
     """Import a Salesforce, HubSpot or Pipedrive CSV export (deals or notes).
@@ -73,11 +77,13 @@ def import_(
     is "CARREFOUR"). Re-importing the same file changes nothing; an updated
     export records stage, amount and close-date changes in the deal
     history. Bad rows are listed with their row number (the header is row
-    1) and skipped; the rest is written in one transaction.
+    1) and then nothing is written (exit code 1) unless --skip-bad-rows
+    says to import the good ones; everything is written in one transaction.
 
     \b
     Example:
       kamcoach import opportunities.csv --dry-run
+      kamcoach import opportunities.csv --skip-bad-rows --bad-rows rejected.csv
       kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
       kamcoach import notes.csv --mapping team_crm.toml
     """
@@ -105,7 +111,7 @@ def import_(
     summary = plan.summary()
     line = (
         f"{summary['new']} new, {summary['updated']} updated, {summary['unchanged']} unchanged, "
-        f"{summary['bad']} bad rows"
+        f"{_count(summary['bad'], 'bad row')}"
     )
     extra = []
     if summary["new_accounts"]:
@@ -118,16 +124,20 @@ def import_(
         extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
     detail = f" ({', '.join(extra)})" if extra else ""
     what = "deals" if plan.kind == "opportunities" else "notes"
+    bad = len(plan.bad_rows)
     if dry_run:
+        needs = " (a real import needs --skip-bad-rows)" if bad and not skip_bad_rows else ""
         click.echo(
             f"{click.style('Dry run', fg='yellow')} ({what}): would write {line}{detail}. "
-            "Nothing written."
+            f"Nothing written{needs}."
         )
         return
-    if strict and plan.bad_rows:
+    if bad and not skip_bad_rows:
+        first = plan.bad_rows[0]
         raise InputError(
-            f"{file}: {len(plan.bad_rows)} bad rows (first: row {plan.bad_rows[0].row}: "
-            f"{plan.bad_rows[0].reason}); --strict: nothing written"
+            f"{file}: {bad} bad row{'s' if bad != 1 else ''} (first: row {first.row}: "
+            f"{first.reason}); nothing written. Fix the file, or re-run with --skip-bad-rows "
+            f"to import the other rows"
         )
     apply_plan(db, plan)
     click.echo(
@@ -163,10 +173,6 @@ def _print_mapping(out: Console, plan: ImportPlan) -> None:
     table = Table(
         title=f"{plan.crm.label} {plan.kind} export: {plan.path.name}",
         header_style="bold",
-        caption=(
-            f"{plan.rows} rows · {plan.encoding} · {_delimiter_name(plan.delimiter)}-separated"
-            f" · dates: {plan.date_style.reason}"
-        ),
     )
     table.add_column("column in file")
     table.add_column("kamcoach field")
@@ -176,6 +182,13 @@ def _print_mapping(out: Console, plan: ImportPlan) -> None:
     for header in plan.mapping.ignored:
         table.add_row(escape(header), "[dim](ignored)[/dim]", "")
     out.print(table)
+    # One line under the table (a caption would wrap to the table's width).
+    out.print(
+        f"{plan.rows} rows · {plan.encoding} · {_delimiter_name(plan.delimiter)}-separated"
+        f" · dates: {plan.date_style.reason}",
+        markup=False,
+        style="dim",
+    )
     for given, existing in plan.merged_accounts[:10]:
         out.print(f"  account {given!r} is the same as {existing!r}", markup=False)
 
@@ -188,7 +201,7 @@ def _print_bad_rows(out: Console, plan: ImportPlan) -> None:
     if not plan.bad_rows:
         return
     table = Table(
-        title=f"{len(plan.bad_rows)} bad rows, skipped (row numbers count the header as row 1)",
+        title=f"{_count(len(plan.bad_rows), 'bad row')} (row numbers count the header as row 1)",
         header_style="bold red",
     )
     table.add_column("row", justify="right")
@@ -198,6 +211,10 @@ def _print_bad_rows(out: Console, plan: ImportPlan) -> None:
     out.print(table)
     if len(plan.bad_rows) > BAD_ROWS_SHOWN:
         out.print(f"... and {len(plan.bad_rows) - BAD_ROWS_SHOWN} more (use --bad-rows FILE.csv)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _write_bad_rows(path: Path, plan: ImportPlan) -> None:

@@ -389,12 +389,15 @@ def _rows(
         if progress and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
         if len(cells) < width or any(c.strip() for c in cells[width:]):
+            lines = 1 + sum(c.rstrip("\r\n").count("\n") for c in cells)
+            # An unclosed quote swallows the following lines into this row: say so.
+            hint = (
+                f"it runs over {lines} lines: an unclosed quote?"
+                if lines > 1
+                else "a stray separator or quote?"
+            )
             plan.bad_rows.append(
-                BadRow(
-                    number,
-                    f"has {len(cells)} values but the header has {width} "
-                    "(a stray separator or quote?)",
-                )
+                BadRow(number, f"has {len(cells)} values but the header has {width} ({hint})")
             )
             continue
         yield number, _Row(plan, number, cells, columns)

@@ -201,7 +201,7 @@ def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateS
         raise AmbiguousDates(ambiguous)
     if numeric:
         return DateStyle("dmy", "day and month never differ")
-    return DateStyle("iso", "ISO dates")
+    return DateStyle("iso", "ISO (yyyy-mm-dd)")
 
 
 def parse_datetime(text: str | None, order: str = "dmy") -> datetime | None:

@@ -19,6 +19,7 @@ from kamcoach.review.prep import (
     checklist_rows,
     detect_deal_lang,
     next_stage,
+    phase_label,
     phase_timing,
     status_label,
 )
@@ -141,6 +142,16 @@ def test_closed_or_last_stage(playbooks: PlaybookSet) -> None:
     last = method.phases[-1]
     assert phase_timing(method, last, "en").startswith("in the last")
     assert phase_timing(method, method.phases[0], "en").startswith("in the first")
+
+
+def test_phase_label_names_the_phase_and_when(playbooks: PlaybookSet) -> None:
+    method = playbooks.method
+    first = method.phases[0]
+    assert phase_label(method, first.id, "en") == (
+        f"{first.name.en}, {phase_timing(method, first, 'en')}"
+    )
+    assert phase_label(method, first.id, "fr").startswith(first.name.fr + ", dans les")
+    assert phase_label(method, "team_own_phase", "en") == "team_own_phase"
 
 
 def test_prep_command_md_and_output(seeded: Database, db_path: Path, runner, tmp_path) -> None:

@@ -114,9 +114,11 @@ def test_coach_formats(runner: CliRunner, small_db: Path) -> None:
     assert alice["trend"]["direction"] == "up"
     table = invoke(runner, small_db, "coach", "--owner", "Alice", "--lang", "fr")
     assert "Practise Economic Buyer" in table
+    assert "Qualification intégrée, vers la" in table  # the phase by name and timing, in French
     assert "Bob" not in table
     md = invoke(runner, small_db, "coach", "--format", "md")
     assert "## Alice" in md and "Practise: Economic Buyer" in md
+    assert "_Qualification woven in, about" in md and "_qualification_" not in md
     html = invoke(runner, small_db, "coach", "--format", "html")
     assert html.startswith("<!DOCTYPE html>") and "Alice" in html
 

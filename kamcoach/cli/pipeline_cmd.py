@@ -19,6 +19,7 @@ from kamcoach.errors import InputError
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.config import FLAG_IDS, load_flag_config
 from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
+from kamcoach.review.prep import phase_label
 from kamcoach.review.report import (
     DEFAULT_LIMIT,
     heat_text,
@@ -150,7 +151,8 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         if d.next_question:
             line = Text("  ask next        ", style="green")
             line.append(d.next_question.text, style="italic")
-            line.append(f" ({d.next_question.phase})", style="dim")
+            label = phase_label(playbooks.method, d.next_question.phase, d.next_question.lang)
+            line.append(f" ({label})", style="dim")
             out.print(line)
     if limit and len(report.deals) > limit:
         out.print(f"[dim]{len(report.deals) - limit} more deals (use --limit 0 to see all).[/dim]")
@@ -300,10 +302,10 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
         _write(json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n", output)
         return
     if fmt == "md":
-        _write(render_coaching_markdown(reps, lang), output)
+        _write(render_coaching_markdown(reps, lang, obj.playbooks.method), output)
         return
     if fmt == "html":
-        _write(render_coaching_html(reps, lang), output)
+        _write(render_coaching_html(reps, lang, obj.playbooks.method), output)
         return
     if output is not None:
         raise InputError("--output needs --format json, md or html")
@@ -329,7 +331,8 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
         for g in rep.weakest:
             out.print(Text(f"Practise {g.name}", style="bold"))
             for q in g.questions:
-                out.print(Text.assemble("  • ", (q.phase, "dim"), " ", q.text.get(lang)))
+                when = phase_label(obj.playbooks.method, q.phase, lang)
+                out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(lang)))
 
 
 def register(group: click.Group) -> None:

@@ -226,6 +226,18 @@ def phase_timing(method: Method, phase: Phase, lang: str) -> str:
     )
 
 
+def phase_label(method: Method, phase_id: str, lang: str) -> str:
+    """ "Qualification, about 20 minutes in": a question's phase as a rep reads it.
+
+    Phase ids are for files; people need the name and when it comes up. An
+    id the method does not know (a team playbook's own) is shown as it is.
+    """
+    phase = method.phase(phase_id)
+    if phase is None:
+        return phase_id
+    return f"{phase.name.get(lang)}, {phase_timing(method, phase, lang)}"
+
+
 def _phase_order(method: Method) -> dict[str, int]:
     return {p.id: i for i, p in enumerate(method.phases)}
 

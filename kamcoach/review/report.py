@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from html import escape
 
 from kamcoach.domain.stages import OPEN_STAGES
-from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.playbooks.model import Method, PlaybookSet
 from kamcoach.review.coaching import RepCoaching
 from kamcoach.review.pipeline import DealRow, PipelineReport, Totals
+from kamcoach.review.prep import phase_label
 
 #: Heat colours for scores 0-3, None (not analysed) and a stated gap.
 HEAT = {0: "#d73027", 1: "#fc8d59", 2: "#fee08b", 3: "#1a9850", None: "#d9d9d9", "gap": "#a50026"}
@@ -115,7 +116,7 @@ def svg_score_distribution(report: PipelineReport, deals: Iterable[DealRow]) -> 
             label = ([b[0] for b in SCORE_BANDS] + ["not analysed"])[i]
             out.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" '
-                f'fill="{colours[i]}"><title>{escape(stage)}: {n} deals, score {label}</title></rect>'
+                f'fill="{colours[i]}"><title>{escape(stage)}: {n} deal{"s" if n != 1 else ""}, score {label}</title></rect>'
             )
             x += w
         out.append(f'<text x="{x + 6:.1f}" y="{y + 15}">{sum(counts[stage])}</text>')
@@ -217,7 +218,11 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 def _headline(report: PipelineReport) -> list[tuple[str, str, bool]]:
     t = report.total
     return [
-        ("Open pipeline", f"{_money(t.pipeline)} ({t.deals} deals)", False),
+        (
+            "Open pipeline",
+            f"{_money(t.pipeline)} ({t.deals} deal{'s' if t.deals != 1 else ''})",
+            False,
+        ),
         ("Weighted", _money(t.weighted), False),
         ("Qualified (passing gate)", f"{_money(t.qualified)} ({_pct(t.share_qualified)})", False),
         ("Flagged", f"{_money(t.flagged)} ({_pct(t.share_flagged)})", True),
@@ -250,7 +255,9 @@ def render_markdown(
     for d in listed:
         flags = "<br>".join(f"**{f.id}** ({f.severity}): {f.reason}" for f in d.flags) or "—"
         ask = (
-            f"[{d.next_question.criterion}, {d.next_question.phase}] {d.next_question.text}"
+            f"[{d.next_question.criterion}; "
+            f"{phase_label(playbooks.method, d.next_question.phase, d.next_question.lang)}] "
+            f"{d.next_question.text}"
             if d.next_question
             else ""
         )
@@ -364,7 +371,9 @@ def render_html(
         )
         ask = (
             f'<span class="q" lang="{d.next_question.lang}">{escape(d.next_question.text)}</span>'
-            f"<br><small>{escape(d.next_question.criterion)} · {escape(d.next_question.phase)}</small>"
+            f"<br><small>{escape(d.next_question.criterion)} · "
+            f"{escape(phase_label(playbooks.method, d.next_question.phase, d.next_question.lang))}"
+            "</small>"
             if d.next_question
             else ""
         )
@@ -426,7 +435,13 @@ def _trend_text(recent: float | None, previous: float | None, digits: int = 0) -
     return f"{p} → {r}{arrow}"
 
 
-def render_coaching_markdown(reps: list[RepCoaching], lang: str = "en") -> str:
+def _phase(method: Method | None, phase_id: str, lang: str) -> str:
+    return phase_id if method is None else phase_label(method, phase_id, lang)
+
+
+def render_coaching_markdown(
+    reps: list[RepCoaching], lang: str = "en", method: Method | None = None
+) -> str:
     out = ["# Coaching by rep", ""]
     for rep in reps:
         out += [
@@ -450,14 +465,16 @@ def render_coaching_markdown(reps: list[RepCoaching], lang: str = "en") -> str:
         for g in rep.weakest:
             out.append(f"**Practise: {g.name}**")
             out.append("")
-            out += [f"- _{q.phase}_: {q.text.get(lang)}" for q in g.questions]
+            out += [f"- _{_phase(method, q.phase, lang)}_: {q.text.get(lang)}" for q in g.questions]
             out.append("")
     if not reps:
         out.append("No open deals.")
     return "\n".join(out) + "\n"
 
 
-def render_coaching_html(reps: list[RepCoaching], lang: str = "en") -> str:
+def render_coaching_html(
+    reps: list[RepCoaching], lang: str = "en", method: Method | None = None
+) -> str:
     parts = ["<h1>Coaching by rep</h1>"]
     for rep in reps:
         rows = "".join(
@@ -469,7 +486,8 @@ def render_coaching_html(reps: list[RepCoaching], lang: str = "en") -> str:
         practise = "".join(
             f"<h3>Practise: {escape(g.name)}</h3><ul>"
             + "".join(
-                f"<li><small>{escape(q.phase)}</small> {escape(q.text.get(lang))}</li>"
+                f"<li><small>{escape(_phase(method, q.phase, lang))}</small> "
+                f"{escape(q.text.get(lang))}</li>"
                 for q in g.questions
             )
             + "</ul>"

@@ -522,3 +522,36 @@ def test_tui_command_creates_demo_database(tmp_path: Path, monkeypatch) -> None:
     again = Ctx(db_path=path)
     assert prepare_database(again) is None
     again.close()
+
+
+def test_french_deal_shows_score_words_in_french(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """Criterion names are already in the deal's language; the score words follow them."""
+    from textual.widgets import Select
+
+    from kamcoach.tui import data
+
+    french = next(
+        d["id"]
+        for d in repo.list_deals(demo_db, include_closed=False)
+        if data.load_deal(demo_db, playbooks, d["id"]).lang == "fr"
+    )
+    app = new_app(demo_db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        pilot.app.open_deal(french)
+        await settle(pilot)
+        scorecard = pilot.app.screen.query_one("#scorecard")
+        words = {str(scorecard.get_row_at(i)[1]).split()[-1] for i in range(scorecard.row_count)}
+        assert words <= {"absent", "mentionné", "précis", "validé", "avéré"}, words
+        await pilot.press("q")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, QualifyScreen)
+        select = screen.query_one("#q-score", Select)
+        select.value = 2
+        await pilot.pause()
+        assert "2/3 précis" in str(select.query_one("#label").render())
+
+    run(app, scenario)

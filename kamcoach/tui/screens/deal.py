@@ -148,7 +148,7 @@ class DealScreen(Screen[None]):
             by = view.overrides.get(cid)
             table.add_row(
                 criterion.name.get(lang) if criterion else cid,
-                score_text(value, status),
+                score_text(value, status, lang),
                 gate_cell,
                 AUTHOR_MARK.get(by.author_kind, "?") if by else "A" if score else "",
                 key=cid,

@@ -24,7 +24,7 @@ from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.playbooks.model import PlaybookSet
-from kamcoach.review.prep import phase_timing
+from kamcoach.review.prep import phase_timing, status_label
 from kamcoach.tui import data
 from kamcoach.tui.messages import DealLoaded, SuggestionReady, WorkFailed
 from kamcoach.tui.widgets.heat import score_text
@@ -111,6 +111,10 @@ class QualifyScreen(Screen[bool]):
         self.view = message.view
         self.order = natural_order(self.kapp.playbooks, self.view.playbook.criteria_ids)
         self.index = 0
+        if self.view.lang != "en":  # the score words in the deal's language, as on the scorecard
+            self.query_one("#q-score", Select).set_options(
+                [(f"{i}/3 {status_label(status_for(i), self.view.lang)}", i) for i in range(4)]
+            )
         self.show()
         self.query_one("#said", TextArea).focus()
 
@@ -141,7 +145,7 @@ class QualifyScreen(Screen[bool]):
         text = Text()
         text.append(crit.definition.get(lang) + "\n\n", style="italic")
         text.append("Known so far: ", style="bold")
-        text.append_text(score_text(value, current.status if current else "missing"))
+        text.append_text(score_text(value, current.status if current else "missing", lang))
         text.append("\n")
         for ev in (current.evidence if current else [])[:3]:
             text.append("✗ " if ev.negated else "✓ ", style="red" if ev.negated else "green")
@@ -192,7 +196,7 @@ class QualifyScreen(Screen[bool]):
             return
         score, status, evidence = self.suggested[cid]
         text = Text("Suggestion: ", style="bold")
-        text.append_text(score_text(score, status))
+        text.append_text(score_text(score, status, self.view.lang if self.view else "en"))
         for quote in evidence[:2]:
             text.append(f"\n“{quote}”", style="green")
         widget.update(text)

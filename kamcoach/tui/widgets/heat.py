@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from rich.text import Text
 
 from kamcoach.playbooks.model import Playbook, PlaybookSet
+from kamcoach.review.prep import status_label
 
 #: Background colour per score; a stated gap gets its own red.
 SCORE_STYLE = {
@@ -42,10 +43,10 @@ def heat_strip(
     return strip
 
 
-def score_text(score: int, status: str) -> Text:
-    """A score cell: '2/3 specific' coloured like the strip."""
+def score_text(score: int, status: str, lang: str = "en") -> Text:
+    """A score cell: '2/3 specific' coloured like the strip, the word in the deal's language."""
     style = GAP_STYLE if status == "gap" else SCORE_STYLE.get(score, "")
-    return Text(f" {score}/3 ", style=style) + Text(f" {status}")
+    return Text(f" {score}/3 ", style=style) + Text(f" {status_label(status, lang)}")
 
 
 def legend() -> Text:

@@ -79,3 +79,16 @@ def test_commit_deals_pass_their_validated_gates(report: PipelineReport) -> None
     for deal_id in (23, 31):
         assert commit[deal_id].scores["budget"] == 3
     assert all(commit[i].gate_passed for i in commit)
+
+
+def test_next_question_is_in_the_deal_language(report: PipelineReport, tmp_path: Path) -> None:
+    """The pipeline asks in the language of most of the deal's notes, as the deal screen does."""
+    from kamcoach.review.prep import detect_deal_lang
+    from kamcoach.storage import repo
+
+    db = open_db(tmp_path / "demo.db")
+    load_demo(db)
+    asked = {d.id: d.next_question.lang for d in report.deals if d.next_question}
+    expected = {i: detect_deal_lang(repo.deal_notes(db, i)) for i in asked}
+    assert asked == expected
+    assert set(asked.values()) == {"en", "fr"}  # both languages occur in the demo

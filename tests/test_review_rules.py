@@ -330,9 +330,48 @@ def test_next_question_for_most_important_failing_criterion(
     deal = run(tdb, playbooks).deals[0]
     assert deal.next_question is not None
     assert deal.next_question.criterion == "economic_buyer"  # weight 1.5 beats metrics 1.0
-    assert deal.next_question.lang == "fr"
+    # One English, one French note: a tie goes to English, as on the deal screen.
+    assert deal.next_question.lang == "en"
+    add_note(tdb, 1, "Appel avec le client", when=-1, lang="fr")
+    deal = run(tdb, playbooks).deals[0]
+    assert deal.next_question is not None and deal.next_question.lang == "fr"  # most notes
     expected = playbooks.criteria["economic_buyer"].questions[0]
     assert deal.next_question.text == expected.text.fr
+
+
+def test_next_question_language_falls_back_on_the_detected_one(
+    tdb: Database, playbooks: PlaybookSet
+) -> None:
+    """Notes the rep gave no language for count in the language the analyser detected."""
+    clean_deal(tdb, 1, stage="proposal")  # one English note
+    add_review(tdb, 1, {**full_scores(3), "economic_buyer": 0}, when=0)
+    for when, text in ((-1, "Le DAF valide le budget"), (0, "Pas encore de date")):
+        note_id = (
+            tdb["notes"]
+            .insert(
+                {
+                    "opportunity_id": 1,
+                    "created_at": moment(when),
+                    "text": text,
+                    "lang": None,
+                    "content_hash": text,
+                }
+            )
+            .last_pk
+        )
+        tdb["note_analyses"].insert(
+            {
+                "note_id": note_id,
+                "playbook": "meddic",
+                "content_hash": text,
+                "analyser_version": "test",
+                "lang": "fr",
+                "result": "{}",
+                "analysed_at": moment(when),
+            }
+        )
+    deal = run(tdb, playbooks).deals[0]
+    assert deal.next_question is not None and deal.next_question.lang == "fr"
 
 
 def test_unknown_filters_are_user_errors(tdb: Database, playbooks: PlaybookSet) -> None:

@@ -708,11 +708,16 @@ def _review(
     else:
         packed = _latest_analyser_scores(db, clause, params)
         human = _human_scores(db, *_fact_scope("r.opportunity_id", clause, params, everything))
+    # The question is for the customer: it is asked in the language most of the deal's notes
+    # are in (ties go to English, as on the deal screen). A note's language is the one the
+    # rep gave, else the one the analyser detected; the sum counts French +1, English -1.
     notes = {
         r[0]: r
         for r in db.execute(
-            f"SELECT opportunity_id, MAX(created_at), lang FROM notes WHERE {scope_sql} "
-            "GROUP BY opportunity_id",
+            "SELECT n.opportunity_id, MAX(n.created_at), SUM(CASE COALESCE(n.lang, a.lang) "
+            "WHEN 'fr' THEN 1 WHEN 'en' THEN -1 ELSE 0 END) "
+            "FROM notes n LEFT JOIN note_analyses a ON a.note_id = n.id "
+            f"WHERE {scope_sql} GROUP BY n.opportunity_id",
             p,
         )
     }
@@ -980,7 +985,7 @@ def _review(
             # Outcome flags come sorted; only deals with more flags need a sort.
             if need_sort and len(flags) > n_outcome_flags:
                 flags.sort(key=by_rank)
-        lang = note[2] if note else None
+        lang = None if note is None else ("fr" if (note[2] or 0) > 0 else "en")
         asked = outcome.questions
         if lang in asked:
             question = asked[lang]

@@ -10,7 +10,6 @@ CLI (``kamcoach prep``) and the terminal app render the same :class:`Checklist`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,36 +66,6 @@ TIER_LABEL = {
         "gap": "manque",
     },
 }
-
-_FRENCH_WORDS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "une",
-        "est",
-        "pas",
-        "avec",
-        "pour",
-        "dans",
-        "sur",
-        "nous",
-        "vous",
-        "qui",
-        "que",
-        "mais",
-        "sont",
-        "leur",
-        "chez",
-        "été",
-        "avons",
-        "ont",
-        "aussi",
-        "très",
-        "plus",
-    ]
-)
 
 
 @dataclass(slots=True)
@@ -181,21 +150,23 @@ class Checklist:
 
 
 def detect_deal_lang(notes: Sequence[Mapping[str, Any]]) -> str:
-    """The language most of the deal's notes are in ('fr' or 'en', default 'en').
+    """The language most of the deal's notes are in ('fr' or 'en'; ties and no notes: 'en').
 
-    Uses the stored ``lang`` of each note and, when it is missing, a cheap
-    French stop-word count so no language model is needed.
+    Uses the stored ``lang`` of each note and, when the rep gave none, the
+    analyser's own stop-word detection (no language model needed), so the
+    deal screen, the checklist and the pipeline review's next question agree.
     """
+    from kamcoach.analysis.detect import detect_language
+
     votes: Counter[str] = Counter()
     for note in notes:
         lang = note.get("lang")
-        if lang in ("fr", "en"):
-            votes[lang] += 1
-            continue
-        words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", str(note.get("text") or "").lower())
-        if words:
-            share = sum(w in _FRENCH_WORDS for w in words) / len(words)
-            votes["fr" if share > 0.08 else "en"] += 1
+        if lang not in ("fr", "en"):
+            text = str(note.get("text") or "")
+            if not text.strip():
+                continue
+            lang = detect_language(text).lang
+        votes[lang] += 1
     if not votes:
         return "en"
     top = votes.most_common()

@@ -123,6 +123,20 @@ def test_coach_formats(runner: CliRunner, small_db: Path) -> None:
     assert html.startswith("<!DOCTYPE html>") and "Alice" in html
 
 
+def test_coach_practises_in_each_reps_language(runner: CliRunner, small_db: Path) -> None:
+    """By default each rep practises in the language most of their notes are in."""
+    db = open_db(small_db)
+    add_note(db, 1, "Point avec le DAF, rien de neuf.", when=0, lang="fr")
+    add_note(db, 1, "Relance envoyée.", when=0, lang="fr")
+    db.close()
+    data = json.loads(invoke(runner, small_db, "coach", "--format", "json"))
+    assert {r["owner"]: r["lang"] for r in data} == {"Alice": "fr", "Bob": "en"}
+    table = invoke(runner, small_db, "coach", "--owner", "Alice")
+    assert "Qualification intégrée" in table
+    forced = invoke(runner, small_db, "coach", "--owner", "Alice", "--lang", "en")
+    assert "Qualification woven in" in forced and "Qualification intégrée" not in forced
+
+
 def test_coach_unknown_owner_is_one_line_error(runner: CliRunner, small_db: Path) -> None:
     result = runner.invoke(main, ["--db", str(small_db), "coach", "--owner", "Zed"])
     assert result.exit_code == 1

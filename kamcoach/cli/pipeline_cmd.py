@@ -268,10 +268,10 @@ def pipeline(
 @click.option("--owner", help="Only this rep.")
 @click.option(
     "--lang",
-    type=click.Choice(["en", "fr"]),
-    default="en",
+    type=click.Choice(["auto", "en", "fr"]),
+    default="auto",
     show_default=True,
-    help="Language of the practice questions.",
+    help="Language of the practice questions (auto: the one most of each rep's notes are in).",
 )
 @click.option(
     "--output",
@@ -330,9 +330,10 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
         out.print(table)
         for g in rep.weakest:
             out.print(Text(f"Practise {g.name}", style="bold"))
+            rep_lang = rep.lang if lang == "auto" else lang
             for q in g.questions:
-                when = phase_label(obj.playbooks.method, q.phase, lang)
-                out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(lang)))
+                when = phase_label(obj.playbooks.method, q.phase, rep_lang)
+                out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(rep_lang)))
 
 
 def register(group: click.Group) -> None:

@@ -98,6 +98,8 @@ class RepCoaching:
     """Every criterion, most often missing first."""
     weakest: list[CriterionGap] = field(default_factory=list)
     """The criteria to practise, with their playbook questions."""
+    lang: str = "en"
+    """The language most of the rep's notes are in: the one to practise the questions in."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +109,7 @@ class RepCoaching:
             "trend": self.trend.to_dict(),
             "criteria": [c.to_dict() for c in self.criteria],
             "weakest": [c.criterion for c in self.weakest],
+            "lang": self.lang,
         }
 
 
@@ -155,6 +158,20 @@ def coach(
         [recent_start, previous_start, *owner_params],
     ):
         criterion_trend.setdefault((rep, cid), {})[period] = (round(avg, 2), count)
+
+    # Each rep's language: French +1, English -1 per note (the rep's choice, else detected).
+    votes = dict(
+        db.execute(
+            f"""
+            SELECT o.owner, SUM(CASE COALESCE(n.lang, a.lang) WHEN 'fr' THEN 1
+                                WHEN 'en' THEN -1 ELSE 0 END)
+            FROM notes n JOIN opportunities o ON o.id = n.opportunity_id
+                 LEFT JOIN note_analyses a ON a.note_id = n.id
+            WHERE {clause} GROUP BY o.owner
+            """,
+            params,
+        ).fetchall()
+    )
 
     def trend(data: dict[str, tuple[float, int]] | None) -> Trend:
         data = data or {}
@@ -208,6 +225,7 @@ def coach(
                 trend=trend(overall_trend.get(rep)),
                 criteria=gaps,
                 weakest=weakest,
+                lang="fr" if (votes.get(rep) or 0) > 0 else "en",
             )
         )
     return result

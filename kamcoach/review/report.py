@@ -440,7 +440,7 @@ def _phase(method: Method | None, phase_id: str, lang: str) -> str:
 
 
 def render_coaching_markdown(
-    reps: list[RepCoaching], lang: str = "en", method: Method | None = None
+    reps: list[RepCoaching], lang: str = "auto", method: Method | None = None
 ) -> str:
     out = ["# Coaching by rep", ""]
     for rep in reps:
@@ -462,10 +462,14 @@ def render_coaching_markdown(
                 ],
             ),
         ]
+        rep_lang = rep.lang if lang == "auto" else lang
         for g in rep.weakest:
             out.append(f"**Practise: {g.name}**")
             out.append("")
-            out += [f"- _{_phase(method, q.phase, lang)}_: {q.text.get(lang)}" for q in g.questions]
+            out += [
+                f"- _{_phase(method, q.phase, rep_lang)}_: {q.text.get(rep_lang)}"
+                for q in g.questions
+            ]
             out.append("")
     if not reps:
         out.append("No open deals.")
@@ -473,7 +477,7 @@ def render_coaching_markdown(
 
 
 def render_coaching_html(
-    reps: list[RepCoaching], lang: str = "en", method: Method | None = None
+    reps: list[RepCoaching], lang: str = "auto", method: Method | None = None
 ) -> str:
     parts = ["<h1>Coaching by rep</h1>"]
     for rep in reps:
@@ -483,11 +487,12 @@ def render_coaching_html(
             f"<td>{escape(_trend_text(g.trend.recent, g.trend.previous, 1))}</td></tr>"
             for g in rep.criteria
         )
+        rep_lang = rep.lang if lang == "auto" else lang
         practise = "".join(
             f"<h3>Practise: {escape(g.name)}</h3><ul>"
             + "".join(
-                f"<li><small>{escape(_phase(method, q.phase, lang))}</small> "
-                f"{escape(q.text.get(lang))}</li>"
+                f"<li><small>{escape(_phase(method, q.phase, rep_lang))}</small> "
+                f"<span lang={rep_lang}>{escape(q.text.get(rep_lang))}</span></li>"
                 for q in g.questions
             )
             + "</ul>"

@@ -164,6 +164,11 @@ def test_prep_command_md_and_output(seeded: Database, db_path: Path, runner, tmp
     assert "Ask" in out.read_text(encoding="utf-8")
     table = runner.invoke(main, ["--db", str(db_path), "prep", "2", "--no-analyse"])
     assert table.exit_code == 0 and "Who should attend" in table.output
+    # The terminal checklist speaks the deal's language like the Markdown one.
+    fr = runner.invoke(main, ["--db", str(db_path), "prep", "2", "--no-analyse", "--lang", "fr"])
+    assert fr.exit_code == 0, fr.output
+    assert "Préparation de rendez-vous" in fr.output and "Qui doit participer" in fr.output
+    assert "Who should attend" not in fr.output and "Pre-call checklist" not in fr.output
 
 
 def test_prep_unknown_deal_is_one_line_error(seeded: Database, db_path: Path, runner) -> None:

@@ -92,23 +92,28 @@ def prep(
 
 
 def _print_table(checklist: object) -> None:
-    from kamcoach.review.prep import Checklist
+    from kamcoach.review.prep import TIER_LABEL, Checklist, checklist_label, status_label
 
     assert isinstance(checklist, Checklist)
     c = checklist
+
+    def t(key: str) -> str:
+        return checklist_label(key, c.lang)
+
+    tiers = TIER_LABEL.get(c.lang, TIER_LABEL["en"])
     out = console()
     out.print(
         Panel(
             f"{c.account or '?'} · {c.stage}"
             + (f" → {c.next_stage}" if c.next_stage else "")
-            + f" · {c.amount:,.0f} {c.currency} · close {c.close_date or '?'} · {c.owner}"
+            + f" · {c.amount:,.0f} {c.currency} · {t('close')} {c.close_date or '?'} · {c.owner}"
             f" · {c.playbook} {c.overall:.0f}/100",
-            title=f"Pre-call checklist: #{c.deal_id} {c.deal}",
+            title=f"{t('title')}: #{c.deal_id} {c.deal}",
         )
     )
-    who = Table(title="Who should attend", header_style="bold")
-    who.add_column("role")
-    who.add_column("who")
+    who = Table(title=t("attend"), header_style="bold")
+    who.add_column(t("role"))
+    who.add_column(t("who"))
     for a in c.attendees:
         if a.missing:
             who.add_row(a.label, f"[yellow]{escape(a.note or '')}[/yellow]")
@@ -121,18 +126,24 @@ def _print_table(checklist: object) -> None:
             who.add_row(a.label, text)
     out.print(who)
     if not c.items:
-        out.print("Nothing missing at this stage: confirm the next steps and the close date.")
+        out.print(t("none"))
         return
-    table = Table(title="Gaps to close, in meeting order", header_style="bold", show_lines=True)
-    for col in ("#", "when", "criterion", "now", "ask", "confirm"):
-        table.add_column(col)
+    table = Table(title=t("gaps"), header_style="bold", show_lines=True)
+    table.add_column("#")
+    for key in ("when", "criterion", "current", "ask", "confirm"):
+        table.add_column(t(key).lower())
     for i, it in enumerate(c.items, 1):
-        known = "\n[dim]known: " + escape("; ".join(it.evidence)) + "[/dim]" if it.evidence else ""
+        known = (
+            f"\n[dim]{t('known')}: " + escape("; ".join(it.evidence)) + "[/dim]"
+            if it.evidence
+            else ""
+        )
         table.add_row(
             str(i),
             f"{it.phase_name}\n[dim]{it.timing}[/dim]",
             it.name,
-            f"{it.score}/3 {it.status}\n→ {it.target}/3 ({it.tier})",
+            f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
+            f"({tiers.get(it.tier, it.tier)})",
             escape(it.question) + known,
             escape(it.confirm),
         )

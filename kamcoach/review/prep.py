@@ -449,6 +449,10 @@ _MD = {
         "tips": "Tips",
         "plan": "Meeting plan",
         "current": "now",
+        "gaps": "Gaps to close, in meeting order",
+        "role": "role",
+        "who": "who",
+        "criterion": "criterion",
     },
     "fr": {
         "title": "Préparation de rendez-vous",
@@ -466,6 +470,10 @@ _MD = {
         "tips": "Conseils",
         "plan": "Déroulé du rendez-vous",
         "current": "actuel",
+        "gaps": "Points à traiter, dans l'ordre du rendez-vous",
+        "role": "rôle",
+        "who": "qui",
+        "criterion": "critère",
     },
 }
 
@@ -480,6 +488,11 @@ STATUS_LABEL: dict[str, dict[str, str]] = {
     },
 }
 """Status words as the checklist's reader sees them; ids stay English in data output."""
+
+
+def checklist_label(key: str, lang: str) -> str:
+    """A checklist heading in the checklist's language (English when there is none)."""
+    return _MD.get(lang, _MD["en"]).get(key) or _MD["en"][key]
 
 
 def status_label(status: str, lang: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from pathlib import Path
 
@@ -418,6 +419,39 @@ def test_unclosed_quote_is_named_and_nothing_is_written(
     assert "error:" in result.output and "1 bad row (first: row 3:" in result.output
     assert "runs over 2 lines: an unclosed quote?" in result.output
     assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]
+
+
+def test_own_export_round_trips_through_a_spreadsheet(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    """`export deals` -> edit -> `import`: unchanged rows write nothing, edits become history."""
+    do_import(runner, db_path, "salesforce_opportunities_en.csv")
+    for excel in ((), ("--excel",)):
+        exported = tmp_path / f"deals{len(excel)}.csv"
+        result = run(runner, db_path, "export", "deals", *excel, "-o", str(exported))
+        assert result.exit_code == 0, result.output
+        before = dump(db_path)
+        again = do_import(runner, db_path, str(exported))
+        assert "kamcoach opportunities export" in again.output  # detected
+        assert "0 new, 0 updated, 4 unchanged, 0 bad rows" in again.output
+        assert dump(db_path) == before
+    with exported.open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh, delimiter=";"))
+    first = table[0]
+    first["stage"], first["close_date"] = "commit", "2027-06-30"
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(first))
+        writer.writeheader()
+        writer.writerows(table)
+    result = do_import(runner, db_path, str(edited))
+    assert "0 new, 1 updated, 3 unchanged" in result.output
+    changed = rows(
+        db_path,
+        "SELECT field, new_value FROM opportunity_history WHERE opportunity_id = "
+        f"{int(first['id'])} ORDER BY field",
+    )
+    assert ("stage", "commit") in changed and ("close_date", "2027-06-30") in changed
 
 
 def test_unreadable_inputs_are_one_line_errors(

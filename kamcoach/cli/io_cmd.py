@@ -30,7 +30,7 @@ BAD_ROWS_SHOWN = 50
     "--mapping",
     default="auto",
     show_default=True,
-    metavar="auto|salesforce|hubspot|pipedrive|FILE.toml",
+    metavar="auto|salesforce|hubspot|pipedrive|kamcoach|FILE.toml",
     help="Which CRM export format: detected from the headers by default, or a mapping file.",
 )
 @click.option(
@@ -69,6 +69,9 @@ def import_(
     bad_rows_path: Path | None,
 ) -> None:
     """Import a Salesforce, HubSpot or Pipedrive CSV export (deals or notes).
+
+    A file from `kamcoach export deals`, edited in a spreadsheet, comes back
+    the same way (deals matched by account and name; score columns ignored).
 
     Headers are mapped to kamcoach fields automatically (English or French
     exports; UTF-8, UTF-8 with BOM or cp1252; , ; tab or | separators) and

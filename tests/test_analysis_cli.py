@@ -167,3 +167,26 @@ def test_deals_analyze_saves_review_and_caches(
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.splitlines()[0])["deal"] == deal_id
+
+
+def test_analyze_accepts_a_team_playbook(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    """--playbook takes any loaded playbook id; an unknown one is one line before any work."""
+    from kamcoach.paths import playbooks_dir
+
+    team = tmp_path / "config" / "playbooks"
+    team.mkdir(parents=True)
+    text = (playbooks_dir() / "bant.toml").read_text(encoding="utf-8")
+    (team / "acme.toml").write_text(text.replace('id = "bant"', 'id = "acme"', 1), encoding="utf-8")
+    monkeypatch.setenv("KAMCOACH_CONFIG_DIR", str(tmp_path / "config"))
+    note = tmp_path / "note.txt"
+    note.write_text("Budget approved: $50k, the CFO signs.", encoding="utf-8")
+    result = runner.invoke(main, ["analyze", str(note), "--playbook", "acme", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["playbook"] == "acme" and data["criteria"]["budget"]["score"] >= 2
+    unknown = runner.invoke(main, ["analyze", str(note), "--playbook", "spin"])
+    assert unknown.exit_code == 1
+    assert (
+        unknown.stderr.strip()
+        == "error: unknown playbook 'spin' (known: acme, bant, meddic, meddpicc)"
+    )

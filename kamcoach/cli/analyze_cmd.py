@@ -172,10 +172,10 @@ def print_analysis(analysis: Any, text: str, playbooks: Any) -> None:
 )
 @click.option(
     "--playbook",
-    type=click.Choice(["meddic", "meddpicc", "bant"]),
     default="meddic",
     show_default=True,
-    help="Which criteria to score.",
+    metavar="meddic|meddpicc|bant|TEAM_ID",
+    help="Which criteria to score: a bundled playbook or one from your team's config folder.",
 )
 @click.option(
     "--format",
@@ -213,6 +213,7 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
     where, raw = _read_input(source)
     text = _decode(raw, where)
     playbooks = obj.playbooks
+    playbooks.playbook(playbook)  # an unknown id is one clear error before any work
     if where.endswith(".jsonl"):
         skipped: list[str] = []
         bar = _Bar("analysing notes")

@@ -60,6 +60,7 @@ NOTES = (
     "Relance de {who} : gel des budgets annoncé jusqu'en {q}e trimestre.",
     "Our champion {who} has left the company, need a new sponsor.",
 )
+FRENCH = frozenset(t for t in NOTES if t.startswith(("Réunion", "Point", "Relance")))
 WHO = ("Claire", "Marc", "Julie", "Tom", "Nadia", "Paul", "Sofia", "Hugo")
 
 
@@ -102,6 +103,7 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     links: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
     notes: list[tuple[Any, ...]] = []
+    analyses: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
     reviews: list[tuple[Any, ...]] = []
     scores: list[tuple[Any, ...]] = []
@@ -145,7 +147,11 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             text = template.format(
                 who=WHO[int(rnd() * len(WHO))], n=2 + int(rnd() * 89), q=1 + int(rnd() * 4)
             )
-            notes.append((note_id, i, _TS[-int(rnd() * 61)], text, str(note_id)))
+            when = _TS[-int(rnd() * 61)]
+            notes.append((note_id, i, when, text, str(note_id)))
+            # Every note has been analysed, as in a real file: the review reads the detected
+            # language from note_analyses (notes.lang is only set when a rep forces it).
+            analyses.append((note_id, str(note_id), "fr" if template in FRENCH else "en", when))
         if rnd() < 0.3:
             old = -10 + int(rnd() * 71)
             history.append((i, _TS[-20], "close_date", _DAY[old], _DAY[old + 30]))
@@ -191,6 +197,11 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             "INSERT INTO notes (id, opportunity_id, created_at, text, content_hash)"
             " VALUES (?, ?, ?, ?, ?)",
             notes,
+        )
+        conn.executemany(
+            "INSERT INTO note_analyses (note_id, playbook, content_hash, analyser_version, lang,"
+            " result, analysed_at) VALUES (?, 'meddic', ?, 'bench', ?, '{}', ?)",
+            analyses,
         )
         if trigger:
             conn.execute("INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')")

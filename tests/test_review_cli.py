@@ -80,6 +80,9 @@ def test_pipeline_md(runner: CliRunner, small_db: Path) -> None:
     assert out.startswith("# Pipeline review")
     assert "<svg" in out and "## Totals by owner" in out
     assert "**no_power**" in out
+    # The question says which criterion and when in the meeting, in words, not ids.
+    assert "[Economic Buyer; Qualification woven in, about" in out
+    assert "[economic_buyer" not in out
 
 
 def test_pipeline_html_is_self_contained(runner: CliRunner, small_db: Path, tmp_path: Path) -> None:

@@ -55,6 +55,12 @@ def _short_ids(playbooks: PlaybookSet) -> dict[str, str]:
     return {cid: c.short for cid, c in playbooks.criteria.items()}
 
 
+def _criterion_name(playbooks: PlaybookSet, cid: str, lang: str) -> str:
+    """A criterion as the question's reader names it (its id when the playbooks lack it)."""
+    criterion = playbooks.criteria.get(cid)
+    return criterion.name.get(lang) if criterion else cid
+
+
 def heat_text(deal: DealRow, shorts: dict[str, str]) -> str:
     """Plain-text heat strip, e.g. ``M2 E0! DC1 DP- I2 C3`` (``-`` not analysed, ``!`` gap)."""
     parts = []
@@ -255,7 +261,7 @@ def render_markdown(
     for d in listed:
         flags = "<br>".join(f"**{f.id}** ({f.severity}): {f.reason}" for f in d.flags) or "—"
         ask = (
-            f"[{d.next_question.criterion}; "
+            f"[{_criterion_name(playbooks, d.next_question.criterion, d.next_question.lang)}; "
             f"{phase_label(playbooks.method, d.next_question.phase, d.next_question.lang)}] "
             f"{d.next_question.text}"
             if d.next_question
@@ -371,7 +377,8 @@ def render_html(
         )
         ask = (
             f'<span class="q" lang="{d.next_question.lang}">{escape(d.next_question.text)}</span>'
-            f"<br><small>{escape(d.next_question.criterion)} · "
+            "<br><small>"
+            f"{escape(_criterion_name(playbooks, d.next_question.criterion, d.next_question.lang))} · "
             f"{escape(phase_label(playbooks.method, d.next_question.phase, d.next_question.lang))}"
             "</small>"
             if d.next_question

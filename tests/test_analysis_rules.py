@@ -451,3 +451,29 @@ def test_generic_requirements_promise_is_no_need(
 ) -> None:
     result = analyze_text(text, playbooks=playbooks, playbook="bant", lang=lang)
     assert (result.scores["need"].status == "missing") == (expected == "missing")
+
+
+def test_entity_regex_start_check_changes_no_match() -> None:
+    """The start-of-match lookahead is a speed-up only: same spans as the bare alternation."""
+    import random
+    import re
+
+    from kamcoach.analysis import entities
+
+    bare = re.compile(
+        "|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(entities._PATTERNS)),
+        re.IGNORECASE,
+    )
+    samples = [
+        "Budget de 120 k€ validé fin mars, -5 % de churn, $1.2M by Q3 2027, 30 users.",
+        "£40k/yr, +12pts NPS, 3-4 weeks, FY26, 12/03/2027, 1 234,56 €, 2.5 Mio EUR HT",
+        "abc123 x9 _7 €5 +3 -2% début juin, d'ici l'été, next Tuesday, mardi prochain",
+        "No numbers at all here, just words; émojis 🚀 and tabs\tand\nnewlines.",
+    ]
+    rnd = random.Random(3)
+    alphabet = "0123456789 .,;:%€$£+-kKMmQTHSFYjanvfévrier mars May \n\t'’_abcxyz"
+    samples += ["".join(rnd.choice(alphabet) for _ in range(200)) for _ in range(300)]
+    for text in samples:
+        expected = [(m.lastindex, m.start(), m.end()) for m in bare.finditer(text)]
+        got = [(m.lastindex, m.start(), m.end()) for m in entities._REGEX.finditer(text)]
+        assert got == expected, text

@@ -410,7 +410,7 @@ class _Analyser:
     # ------------------------------------------------------------ people
 
     def _person_spans(
-        self, doc: Doc, seg_starts: list[int], contacts: Sequence[dict[str, Any]]
+        self, doc: Doc, seg_starts: list[int], contacts: Sequence[dict[str, Any]], text: str
     ) -> list[tuple[int, int]]:
         if self.rule_people:
             spans = self._rule_persons(doc, seg_starts)
@@ -424,7 +424,7 @@ class _Analyser:
                 and ent.text not in self.not_names
             ]
         if contacts:
-            for cs, ce in contact_mentions(doc.text, contacts):
+            for cs, ce in contact_mentions(text, contacts):
                 span = doc.char_span(cs, ce, alignment_mode="expand")
                 if span is not None and not _overlaps(span.start, span.end, spans):
                     spans.append((span.start, span.end))
@@ -433,23 +433,25 @@ class _Analyser:
     def _rule_persons(self, doc: Doc, seg_starts: list[int]) -> list[tuple[int, int]]:
         """Capitalised 1-3 word names for the blank English pipeline."""
         spans: list[tuple[int, int]] = []
-        i, n = 0, len(doc)
+        # One Token object per position (doc[i] builds a new one on every access).
+        toks = list(doc)
+        i, n = 0, len(toks)
         seg_set = set(seg_starts)
         not_names = self.not_names
         while i < n:
-            tok = doc[i]
+            tok = toks[i]
             if tok.is_title and tok.is_alpha and len(tok.text) > 1 and tok.text not in not_names:
                 j = i + 1
                 while (
                     j < n
                     and j - i < 3
-                    and doc[j].is_title
-                    and doc[j].is_alpha
-                    and doc[j].text not in not_names
+                    and toks[j].is_title
+                    and toks[j].is_alpha
+                    and toks[j].text not in not_names
                 ):
                     j += 1
-                nxt = doc[j] if j < n else None
-                initial = i in seg_set or (i > 0 and doc[i - 1].text in {"**", "*", "-", "•"})
+                nxt = toks[j] if j < n else None
+                initial = i in seg_set or (i > 0 and toks[i - 1].text in {"**", "*", "-", "•"})
                 nxt_ok = nxt is not None and (
                     nxt.text in {",", "(", ":", "’s", "'s"}
                     or (nxt.is_lower and nxt.text.endswith(("s", "ed")) and nxt.is_alpha)
@@ -520,8 +522,18 @@ class _Analyser:
     # ------------------------------------------------------------ evidence
 
     def collect(
-        self, doc: Doc, base: int, mixed: bool, contacts: Sequence[dict[str, Any]] = ()
+        self,
+        doc: Doc,
+        base: int,
+        mixed: bool,
+        contacts: Sequence[dict[str, Any]] = (),
+        text: str | None = None,
     ) -> _Collected:
+        """Evidence, people and highlights of one parsed chunk.
+
+        ``text`` is the string the doc was made from (equal to ``doc.text``, which
+        spaCy rebuilds token by token on every access: passing it saves that).
+        """
         n = len(doc)
         if n == 0:
             return _Collected([], [], [])
@@ -542,7 +554,8 @@ class _Analyser:
         starts = {0}
         if doc.has_annotation("SENT_START"):
             starts.update(sent.start for sent in doc.sents)
-        text = doc.text
+        if text is None:
+            text = doc.text
         newline = text.find("\n")
         while newline != -1:
             span = doc.char_span(newline, newline + 1, alignment_mode="expand")
@@ -580,7 +593,7 @@ class _Analyser:
                 seg = bisect_right(seg_chars, cs) - 1
                 if seg in cue_segs or seg - 1 in cue_segs:
                     seg_labels.setdefault(seg, set()).add(label)
-        spans = self._person_spans(doc, seg_starts, contacts)
+        spans = self._person_spans(doc, seg_starts, contacts, text)
         person_starts = sorted(s for s, _e in spans)
         items: list[_Item] = []
         highlights: list[tuple[int, int, str, bool]] = []
@@ -615,9 +628,13 @@ class _Analyser:
             )
             if question and bucket.get("request"):
                 question = False  # "can you send me a quote?": a request, not a question
-            words = sum(1 for t in doc[a:b] if not (t.is_punct or t.is_space))
             # "Budget: ?", "Who decides?" in a rep's note: an open point, i.e. a gap.
-            open_question = question and turns is None and words <= OPEN_QUESTION_WORDS
+            open_question = (
+                question
+                and turns is None
+                and sum(1 for t in doc[a:b] if not (t.is_punct or t.is_space))
+                <= OPEN_QUESTION_WORDS
+            )
             speaker = turns.speaker_at(seg_chars[seg]) if turns is not None else None
             # The seller's own lines are not customer evidence unless they quote the customer.
             seller_line = (
@@ -958,8 +975,8 @@ def analyze_text(
     analyser = _analyser(code, playbooks)
     chunks = _chunks(text)
     collected = [
-        analyser.collect(doc, base, mixed, contacts)
-        for (base, _t), doc in zip(chunks, analyser.nlp.pipe(t for _b, t in chunks), strict=True)
+        analyser.collect(doc, base, mixed, contacts, chunk)
+        for (base, chunk), doc in zip(chunks, analyser.nlp.pipe(t for _b, t in chunks), strict=True)
     ]
     return _finish(collected, text, code, pb, note_id, contacts, criteria)
 
@@ -990,7 +1007,7 @@ def _analyse_block(
         for i, doc in zip(indexes, docs, strict=True):
             note_id, clean, _code, mixed = prepared[i]
             results[i] = _finish(
-                [analyser.collect(doc, 0, mixed)], clean, code, pb, note_id, (), criteria
+                [analyser.collect(doc, 0, mixed, (), clean)], clean, code, pb, note_id, (), criteria
             )
     for i, (note_id, clean, code, _mixed) in enumerate(prepared):
         if results[i] is None:

@@ -198,7 +198,7 @@ def phase_timing(method: Method, phase: Phase, lang: str) -> str:
 
 
 def phase_label(method: Method, phase_id: str, lang: str) -> str:
-    """ "Qualification, about 20 minutes in": a question's phase as a rep reads it.
+    """A question's phase as a rep reads it: "Qualification woven in, about 30 minutes in".
 
     Phase ids are for files; people need the name and when it comes up. An
     id the method does not know (a team playbook's own) is shown as it is.

@@ -555,3 +555,33 @@ def test_french_deal_shows_score_words_in_french(
         assert "2/3 précis" in str(select.query_one("#label").render())
 
     run(app, scenario)
+
+
+def test_fresh_demo_is_scored_in_the_background(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path, analyser_ready: bool
+) -> None:
+    """A demo database the app just created gets its notes analysed once the model is ready."""
+    if not analyser_ready:
+        pytest.skip("the French model is needed to analyse the demo notes")
+    from kamcoach.review.pipeline import review_pipeline
+
+    assert demo_db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+    app = make_app(
+        demo_db, playbooks, preload_model=False, export_dir=tmp_path, analyse_on_ready=True
+    )
+
+    async def scenario(pilot: Any) -> None:
+        await settle(pilot)
+        assert pilot.app.busy == ""
+        screen = pilot.app.screen
+        assert isinstance(screen, PipelineScreen)
+        assert all(r.score is not None for r in screen.rows)  # the table shows the scores
+
+    run(app, scenario)
+    scored = demo_db.execute(
+        "SELECT COUNT(DISTINCT opportunity_id) FROM reviews WHERE author_kind = 'analyser'"
+    ).fetchone()[0]
+    with_notes = demo_db.execute("SELECT COUNT(DISTINCT opportunity_id) FROM notes").fetchone()[0]
+    assert scored == with_notes > 0
+    report = review_pipeline(demo_db, playbooks)
+    assert not any("not analysed" in f.reason for d in report.deals for f in d.flags)

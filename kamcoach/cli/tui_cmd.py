@@ -54,7 +54,13 @@ def tui(obj: Ctx, no_model: bool) -> None:
     from kamcoach.tui.app import make_app
 
     app = make_app(
-        obj.db, obj.playbooks, notice=notice, preload_model=not no_model, started=started
+        obj.db,
+        obj.playbooks,
+        notice=notice,
+        preload_model=not no_model,
+        started=started,
+        # A demo just created is scored in the background, so it looks like `kamcoach demo`.
+        analyse_on_ready=notice is not None,
     )
     app.run()
 

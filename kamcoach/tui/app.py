@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.tui.commands import DealsProvider
 from kamcoach.tui.dialogs.help import HelpScreen
-from kamcoach.tui.messages import ModelFailed, ModelReady
+from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
 from kamcoach.tui.screens.pipeline import PipelineScreen
 
 #: Environment variable naming a JSON file where startup timings are written.
@@ -49,6 +49,8 @@ class KamcoachApp(App[None]):
 
     model_state: reactive[str] = reactive("loading")
     """'loading', 'ready' or 'failed': the spaCy pipelines used by the analyser."""
+    busy: reactive[str] = reactive("")
+    """Background work the status line shows ("analysing notes 12/40"); empty when idle."""
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class KamcoachApp(App[None]):
         preload_model: bool = True,
         export_dir: Path | None = None,
         started: float | None = None,
+        analyse_on_ready: bool = False,
     ) -> None:
         super().__init__()
         self.db = db
@@ -66,6 +69,8 @@ class KamcoachApp(App[None]):
         self.notice = notice
         self.preload_model = preload_model
         self.export_dir = export_dir
+        self.analyse_on_ready = analyse_on_ready
+        """Analyse every deal's notes once the model is ready (a demo database just created)."""
         self.db_lock = threading.RLock()
         """Held by whoever touches the database (workers and the event loop alike)."""
         self.model_event = threading.Event()
@@ -84,6 +89,7 @@ class KamcoachApp(App[None]):
         if not self.preload_model:
             self.model_state = "ready"
             self.model_event.set()
+            self._after_model_ready()
 
     def _first_screen(self) -> None:
         self.timings["first_screen"] = round(time.perf_counter() - self.started, 3)
@@ -109,6 +115,39 @@ class KamcoachApp(App[None]):
         self.model_state = "ready"
         self.model_event.set()
         self._write_timings()
+        self._after_model_ready()
+
+    def _after_model_ready(self) -> None:
+        if self.analyse_on_ready:
+            self.analyse_on_ready = False
+            self.busy = "analysing notes…"
+            self.analyse_all_notes()
+
+    @work(thread=True, exclusive=True, group="analyse-all")
+    def analyse_all_notes(self) -> None:
+        """Score every deal of a fresh demo database, as `kamcoach demo` does, off the UI thread."""
+        from kamcoach.review.deal_analysis import analyze_all
+
+        def progress(done: int, total: int | None) -> None:
+            self.call_from_thread(setattr, self, "busy", f"analysing notes {done}/{total or '?'}")
+
+        try:
+            with self.db_lock:
+                results = analyze_all(self.db, self.playbooks, progress=progress)
+        except Exception as exc:  # the app stays usable; the deals just show no scores yet
+            self.post_message(NotesAnalysed(0, str(exc)))
+            return
+        self.post_message(NotesAnalysed(len(results)))
+
+    def on_notes_analysed(self, message: NotesAnalysed) -> None:
+        self.busy = ""
+        if message.error:
+            self.notify(f"analysing the notes failed: {message.error}", severity="error")
+            return
+        self.notify(f"Analysed the demo notes: {message.deals} deals scored.", timeout=5)
+        for screen in self.screen_stack:
+            if isinstance(screen, PipelineScreen):
+                screen.action_reload()
 
     def on_model_failed(self, message: ModelFailed) -> None:
         self.model_state = "failed"
@@ -239,6 +278,7 @@ def make_app(
     preload_model: bool = True,
     export_dir: Path | None = None,
     started: float | None = None,
+    analyse_on_ready: bool = False,
 ) -> KamcoachApp:
     """Build the app on a database (object or path) and playbooks (loaded if omitted)."""
     if not isinstance(db, Database):
@@ -256,4 +296,5 @@ def make_app(
         preload_model=preload_model,
         export_dir=export_dir,
         started=started,
+        analyse_on_ready=analyse_on_ready,
     )

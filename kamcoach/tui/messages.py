@@ -54,6 +54,14 @@ class DealAnalysed(Message):
 
 
 @dataclass
+class NotesAnalysed(Message):
+    """Every deal's notes were analysed in the background (a fresh demo database)."""
+
+    deals: int
+    error: str | None = None
+
+
+@dataclass
 class WorkFailed(Message):
     """A worker failed with a user-facing message."""
 

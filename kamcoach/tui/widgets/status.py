@@ -29,6 +29,10 @@ class ModelStatus(Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.app, "model_state", self._sync, init=True)
+        self.watch(self.app, "busy", self._busy, init=False)
+
+    def _busy(self, _value: str) -> None:
+        self.watch_state(self.state)
 
     def _sync(self, value: str) -> None:
         self.state = value
@@ -37,8 +41,11 @@ class ModelStatus(Horizontal):
     def watch_state(self, value: str) -> None:
         indicator = self.query_one(LoadingIndicator)
         label = self.query_one("#model-label", Static)
-        indicator.display = value == "loading"
-        if value == "ready":
+        busy = str(getattr(self.app, "busy", "") or "")
+        indicator.display = value == "loading" or bool(busy)
+        if busy and value == "ready":
+            label.update(busy)
+        elif value == "ready":
             label.update("[green]●[/] model ready")
         elif value == "failed":
             label.update("[red]●[/] model unavailable")

@@ -134,3 +134,36 @@ def test_db_option_also_after_the_command(runner: CliRunner, tmp_path: Path) -> 
     for path in (["tui"], ["deals", "show"], ["import"], ["export"], ["pipeline"]):
         shown = runner.invoke(main, [*path, "--help"])
         assert "--db FILE" in shown.output, path
+
+
+def test_deals_show_scorecard_has_overrides_on_top(runner: CliRunner, db_path: Path) -> None:
+    """The scorecard is the effective one: analyser quotes, a manager's override wins."""
+    from datetime import UTC, datetime
+
+    from kamcoach.domain.models import CriterionScore, Evidence, Review
+
+    db = _demo_db(db_path)
+    deal = db.execute("SELECT id FROM opportunities WHERE playbook = 'meddic'").fetchone()[0]
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    quote = Evidence("Our CFO signs off anything above 50k", 0, 36)
+    analyser = {
+        "economic_buyer": CriterionScore("economic_buyer", 2, "specific", [quote]),
+        "champion": CriterionScore("champion", 1, "mentioned"),
+    }
+    repo.save_review(db, Review(deal, "meddic", "analyser", analyser, 40.0, when))
+    override = {
+        "champion": CriterionScore("champion", 3, "validated", reason="she sent the org chart")
+    }
+    later = datetime(2026, 11, 2, tzinfo=UTC)
+    repo.save_review(db, Review(deal, "meddic", "manager", override, 45.0, later))
+    db.close()
+    base = ["--db", str(db_path), "deals", "show", str(deal)]
+    table = runner.invoke(main, [*base], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "Scorecard (latest review: manager" in table.output
+    assert "Our CFO signs off anything above 50k" in table.output
+    assert "override: she sent the org chart" in table.output
+    payload = json.loads(runner.invoke(main, [*base, "--format", "json"]).stdout)
+    assert payload["effective_scores"]["champion"]["score"] == 3
+    assert payload["effective_scores"]["economic_buyer"]["score"] == 2
+    assert list(payload["effective_scores"])[:2] == ["metrics", "economic_buyer"]  # playbook order

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -64,7 +65,11 @@ def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: 
 )
 @pass_ctx
 def show(obj: Ctx, deal: str, fmt: str) -> None:
-    """Show one deal (by id or exact name): contacts, history, notes and latest review.
+    """Show one deal (by id or exact name): scorecard, contacts, history and notes.
+
+    The scorecard is the deal's effective qualification: the latest analyser
+    scores with any rep or manager override on top, each with its best quote,
+    in the playbook's order and the language of the deal's notes.
 
     \b
     Example:
@@ -76,6 +81,11 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     history = repo.deal_history(db, row["id"])
     notes = repo.deal_notes(db, row["id"])
     review = repo.latest_review(db, row["id"])
+    from kamcoach.review.deal_analysis import effective_scores
+    from kamcoach.review.prep import detect_deal_lang, status_label
+
+    playbooks = obj.playbooks
+    scores = effective_scores(db, row["id"], playbooks) if review is not None else {}
     if fmt == "json":
         payload = {
             "deal": row,
@@ -91,6 +101,10 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
                 "scores": {
                     c: {"score": s.score, "status": s.status} for c, s in review.scores.items()
                 },
+            },
+            "effective_scores": {
+                c: {"score": s.score, "status": s.status, "reason": s.reason}
+                for c, s in scores.items()
             },
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
@@ -126,14 +140,31 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             )
         out.print(table)
     if review is not None:
+        lang = detect_deal_lang(notes)
         table = Table(
-            title=f"Latest review ({review.author_kind}, {review.created_at:%Y-%m-%d}): {review.overall:.0f}/100",
+            title=f"Scorecard (latest review: {review.author_kind}, "
+            f"{review.created_at:%Y-%m-%d}, {review.overall:.0f}/100)",
             header_style="bold",
         )
-        for col in ("criterion", "score", "status"):
+        for col in ("criterion", "score", "status", "evidence"):
             table.add_column(col)
-        for cid, s in review.scores.items():
-            table.add_row(cid, str(s.score), s.status)
+        for cid, s in scores.items():
+            criterion = playbooks.criteria.get(cid)
+            quote = next((e for e in s.evidence if e.text.strip()), None)
+            if s.reason:
+                evidence = f"[cyan]override: {escape(s.reason)}[/cyan]"
+            elif quote is not None:
+                text = quote.text.strip()
+                text = text if len(text) <= 90 else text[:89] + "…"
+                evidence = f"[red]not: {escape(text)}[/red]" if quote.negated else escape(text)
+            else:
+                evidence = ""
+            table.add_row(
+                criterion.name.get(lang) if criterion else cid,
+                str(s.score),
+                status_label(s.status, lang),
+                evidence,
+            )
         out.print(table)
     out.print(f"\n[bold]Notes[/bold] ({len(notes)}, newest first)")
     for n in notes:

@@ -76,6 +76,8 @@ def test_accounts_and_deals_formats(runner: CliRunner, db_path: Path) -> None:
     assert csv_out.stdout.splitlines()[0].startswith("id,name,account,stage")
     md = runner.invoke(main, [*base, "deals", "list", "--format", "md"])
     assert "| id | name |" in md.stdout
+    table = runner.invoke(main, [*base, "accounts", "list"], env={"COLUMNS": "200"})
+    assert " yes " in table.stdout and "True" not in table.stdout  # booleans read as words
     show = runner.invoke(main, [*base, "deals", "show", "1", "--format", "json"])
     payload = json.loads(show.stdout)
     assert payload["deal"]["id"] == 1 and payload["notes"]

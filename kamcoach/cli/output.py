@@ -38,6 +38,8 @@ def console() -> Console:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # before the number case: a bool is an int
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
     if isinstance(value, list | dict):
@@ -80,7 +82,9 @@ def render_rows(
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in cols:
             numeric = bool(rows) and all(
-                isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None
+                isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
+                for r in rows
+                if r.get(c) is not None
             )
             table.add_column(c.replace("_", " "), justify="right" if numeric else "left")
         for r in rows:

@@ -58,6 +58,12 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
     open the terminal app.
 
     \b
+    The three jobs:
+      before a call (rep)        kamcoach prep DEAL
+      pipeline review (manager)  kamcoach pipeline; kamcoach coach
+      qualification scoring      kamcoach analyze NOTE; kamcoach deals analyze --all
+
+    \b
     Example:
       kamcoach demo              # load the demo pipeline and review it
       kamcoach deals show 12     # one deal, its contacts, notes and reviews

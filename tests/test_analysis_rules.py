@@ -292,6 +292,43 @@ SPEAKER_CASES += [
 ]
 
 
+_OPENING = {
+    "en": "Anna: Thanks for your time, how is your team set up?\nBob: Six people.\n"
+    "Anna: Great, and your tools?\n",
+    "fr": "Anna : Merci pour votre temps, comment est organisée votre équipe ?\n"
+    "Bob : Six personnes.\nAnna : Et vos outils ?\n",
+}
+SPEAKER_CASES += [
+    # The customer's question raises a concern; it does not state a pain. The same words
+    # stated as their problem do.
+    (
+        "en",
+        _OPENING["en"] + "Bob: What if it doesn't work with our ERP?",
+        "identify_pain",
+        "missing",
+    ),
+    (
+        "fr",
+        _OPENING["fr"] + "Bob : Et si l'outil ne fonctionne pas avec notre ERP ?",
+        "identify_pain",
+        "missing",
+    ),
+    (
+        "en",
+        _OPENING["en"] + "Bob: Downtime is our problem: the old system crashes every week.",
+        "identify_pain",
+        "mentioned",
+    ),
+    (
+        "fr",
+        _OPENING["fr"]
+        + "Bob : Notre problème, ce sont les pannes : l'ancien système plante chaque semaine.",
+        "identify_pain",
+        "mentioned",
+    ),
+]
+
+
 @pytest.mark.parametrize(("lang", "text", "cid", "expected"), SPEAKER_CASES)
 def test_speaker_attribution(
     playbooks: PlaybookSet, lang: str, text: str, cid: str, expected: str

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "5"
+ENGINE_REVISION = "6"
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -239,6 +239,9 @@ INTRO_RE = re.compile(
     r"\b(?:i'm|i am|this is|my name is|je suis|ici)\s+[A-ZÀ-Ý]\w+(?:\s+[A-ZÀ-Ý]\w+)?"
     r"\s*,?\s+(?:from|with|at|de|chez)\s+[A-ZÀ-Ý]"
 )
+#: Criteria a customer's question never evidences: asking "what if it fails?" or "what
+#: about downtime?" raises a concern; a pain is stated, with its cause and cost.
+QUESTION_BLIND = frozenset({"identify_pain"})
 #: Second-person words; the seller addresses the customer about their business.
 YOU_RE = re.compile(r"\b(?:you|your|yours|yourself|vous|votre|vos)\b", re.I)
 #: Cap on the points a lead in "you/vous" gives one speaker (a vendor cue is worth 3).
@@ -766,6 +769,8 @@ class _Analyser:
                     level = 3
                 elif wanted & labels or needs_number:
                     level = 2
+                if question and cid in QUESTION_BLIND:
+                    continue  # "what about downtime?": a concern raised, no pain stated
                 if hedged or question:
                     level = 1  # a hedge, or the customer's question, caps at "mentioned"
                 self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)

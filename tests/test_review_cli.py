@@ -116,7 +116,7 @@ def test_coach_formats(runner: CliRunner, small_db: Path) -> None:
     assert alice["trend"]["recent"] == 70 and alice["trend"]["previous"] == 30
     assert alice["trend"]["direction"] == "up"
     table = invoke(runner, small_db, "coach", "--owner", "Alice", "--lang", "fr")
-    assert "Practise Economic Buyer" in table
+    assert "Practise Décideur économique" in table  # criterion names follow the language too
     assert "Qualification intégrée, vers la" in table  # the phase by name and timing, in French
     assert "Bob" not in table
     md = invoke(runner, small_db, "coach", "--format", "md")

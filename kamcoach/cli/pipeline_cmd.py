@@ -96,7 +96,7 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
     t = report.total
     out.print(
         f"[bold]Pipeline review {report.today.isoformat()}[/bold]: "
-        f"{t.deals} open deals, pipeline {t.pipeline:,.0f}, weighted {t.weighted:,.0f}, "
+        f"{t.deals} open deal{'s' if t.deals != 1 else ''}, pipeline {t.pipeline:,.0f}, weighted {t.weighted:,.0f}, "
         f"qualified {t.qualified:,.0f} ({t.share_qualified:.0%}); "
         f"[bold red]{t.share_flagged:.0%} of the pipeline is flagged[/bold red] "
         f"({t.flagged_deals} deals, {t.flagged:,.0f})."
@@ -295,7 +295,7 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
     """
     from kamcoach.review.coaching import coach as build
 
-    reps = build(obj.db, obj.playbooks, owner)
+    reps = build(obj.db, obj.playbooks, owner, lang=lang)
     if owner and not reps:
         raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")
     if fmt == "json":
@@ -313,7 +313,7 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
     for rep in reps:
         trend = rep.trend
         out.print(
-            f"\n[bold]{rep.owner}[/bold]: {rep.open_deals} open deals, {rep.analysed_deals} "
+            f"\n[bold]{rep.owner}[/bold]: {rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} "
             f"analysed; average review score {trend.previous if trend.previous is not None else '—'}"
             f" → {trend.recent if trend.recent is not None else '—'} ({trend.direction})"
         )

@@ -120,8 +120,13 @@ def coach(
     *,
     window_days: int = 30,
     today: date | None = None,
+    lang: str = "auto",
 ) -> list[RepCoaching]:
-    """Coaching summary per rep (one rep with ``owner``), reps sorted by name."""
+    """Coaching summary per rep (one rep with ``owner``), reps sorted by name.
+
+    ``lang`` ("auto": the language most of each rep's notes are in) names the
+    criteria and picks the questions' language for each rep.
+    """
     today = today or clock_today()
     recent_start = (today - timedelta(days=window_days)).isoformat()
     previous_start = (today - timedelta(days=2 * window_days)).isoformat()
@@ -202,13 +207,14 @@ def coach(
     result: list[RepCoaching] = []
     for rep in sorted(per_owner):
         entry = per_owner[rep]
+        rep_lang = lang if lang != "auto" else ("fr" if (votes.get(rep) or 0) > 0 else "en")
         gaps = []
         for cid, count in entry["deals"].items():
             criterion = playbooks.criteria.get(cid)
             gaps.append(
                 CriterionGap(
                     criterion=cid,
-                    name=criterion.name.en if criterion else cid,
+                    name=criterion.name.get(rep_lang) if criterion else cid,
                     deals=count,
                     missing=entry["missing"].get(cid, 0),
                     trend=trend(criterion_trend.get((rep, cid))),
@@ -225,7 +231,7 @@ def coach(
                 trend=trend(overall_trend.get(rep)),
                 criteria=gaps,
                 weakest=weakest,
-                lang="fr" if (votes.get(rep) or 0) > 0 else "en",
+                lang=rep_lang,
             )
         )
     return result

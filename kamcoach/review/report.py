@@ -454,7 +454,7 @@ def render_coaching_markdown(
         out += [
             f"## {rep.owner}",
             "",
-            f"{rep.open_deals} open deals, {rep.analysed_deals} analysed. Average review score "
+            f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. Average review score "
             f"(previous 30 days → last 30 days): {_trend_text(rep.trend.recent, rep.trend.previous)}.",
             "",
             _md_table(
@@ -506,7 +506,7 @@ def render_coaching_html(
             for g in rep.weakest
         )
         parts.append(
-            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deals, {rep.analysed_deals} "
+            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} "
             f"analysed. Average review score: "
             f"{escape(_trend_text(rep.trend.recent, rep.trend.previous))}.</p>"
             f"<table><tr><th>criterion</th><th>missing</th><th>avg score trend</th></tr>{rows}"

@@ -150,16 +150,21 @@ def analyze_deal(
     return review, verdict
 
 
-def analyze_all(
-    db: Database, playbooks: PlaybookSet, *, progress: Progress | None = None
-) -> list[tuple[int, Review, GateVerdict]]:
-    """Analyse every deal that has notes; ``progress(done, total)`` counts deals."""
-    deal_ids = [
+def deals_with_notes(db: Database) -> list[int]:
+    """Ids of the deals that have at least one note, in id order."""
+    return [
         row[0]
         for row in db.execute(
             "SELECT DISTINCT opportunity_id FROM notes ORDER BY opportunity_id"
         ).fetchall()
     ]
+
+
+def analyze_all(
+    db: Database, playbooks: PlaybookSet, *, progress: Progress | None = None
+) -> list[tuple[int, Review, GateVerdict]]:
+    """Analyse every deal that has notes; ``progress(done, total)`` counts deals."""
+    deal_ids = deals_with_notes(db)
     out = []
     for i, deal_id in enumerate(deal_ids):
         review, verdict = analyze_deal(db, deal_id, playbooks)

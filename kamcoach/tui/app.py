@@ -125,19 +125,28 @@ class KamcoachApp(App[None]):
 
     @work(thread=True, exclusive=True, group="analyse-all")
     def analyse_all_notes(self) -> None:
-        """Score every deal of a fresh demo database, as `kamcoach demo` does, off the UI thread."""
-        from kamcoach.review.deal_analysis import analyze_all
+        """Score every deal of a fresh demo database, as `kamcoach demo` does, off the UI thread.
 
-        def progress(done: int, total: int | None) -> None:
-            self.call_from_thread(setattr, self, "busy", f"analysing notes {done}/{total or '?'}")
+        The model is loaded before the database lock is taken, and the lock is
+        held one deal at a time, so the screens keep reading in between.
+        """
+        from kamcoach.analysis import nlp
+        from kamcoach.review.deal_analysis import analyze_deal, deals_with_notes
 
         try:
+            nlp.preload()  # no-op when already loaded; never under the database lock
             with self.db_lock:
-                results = analyze_all(self.db, self.playbooks, progress=progress)
+                deal_ids = deals_with_notes(self.db)
+            for done, deal_id in enumerate(deal_ids, start=1):
+                with self.db_lock:
+                    analyze_deal(self.db, deal_id, self.playbooks)
+                self.call_from_thread(
+                    setattr, self, "busy", f"analysing notes {done}/{len(deal_ids)}"
+                )
         except Exception as exc:  # the app stays usable; the deals just show no scores yet
             self.post_message(NotesAnalysed(0, str(exc)))
             return
-        self.post_message(NotesAnalysed(len(results)))
+        self.post_message(NotesAnalysed(len(deal_ids)))
 
     def on_notes_analysed(self, message: NotesAnalysed) -> None:
         self.busy = ""

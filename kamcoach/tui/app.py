@@ -130,14 +130,19 @@ class KamcoachApp(App[None]):
         The model is loaded before the database lock is taken, and the lock is
         held one deal at a time, so the screens keep reading in between.
         """
+        from textual.worker import get_current_worker
+
         from kamcoach.analysis import nlp
         from kamcoach.review.deal_analysis import analyze_deal, deals_with_notes
 
+        worker = get_current_worker()
         try:
             nlp.preload()  # no-op when already loaded; never under the database lock
             with self.db_lock:
                 deal_ids = deals_with_notes(self.db)
             for done, deal_id in enumerate(deal_ids, start=1):
+                if worker.is_cancelled:  # the app is closing: stop between two deals
+                    return
                 with self.db_lock:
                     analyze_deal(self.db, deal_id, self.playbooks)
                 self.call_from_thread(

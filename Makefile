@@ -1,7 +1,7 @@
 # One entry point for developers and CI: `make check`.
 PY ?= python
 
-.PHONY: check lint format typecheck test bench
+.PHONY: check lint format typecheck test bench train
 
 check: lint typecheck test
 
@@ -24,3 +24,8 @@ bench:
 	$(PY) benchmarks/throughput.py --quick
 	$(PY) benchmarks/pipeline_review.py --quick
 	$(PY) benchmarks/import_100k.py --quick
+
+# The evidence model: retrain from training/corpus (fixed seed) and check the corpus first.
+train:
+	$(PY) -m kamcoach.analysis.corpus check
+	$(PY) -m kamcoach.analysis.train

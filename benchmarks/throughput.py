@@ -1,10 +1,15 @@
 """Throughput of the note analyser against bare spaCy, and memory over a long batch.
 
-Generates synthetic French and English notes from templates, then in the same
-run times (1) a bare ``nlp.pipe`` of the very pipeline kamcoach loads and
-(2) ``kamcoach.analysis.engine.analyze_texts`` on the same texts. Prints both,
-the ratio per language, and the peak RSS after 1,000 and 10,000 notes (the
-memory-flat check).
+Generates synthetic French and English notes from templates (about ten sentences
+each, a typical call note), then in the same run:
+
+- the load time of each language pipeline and of the evidence model;
+- (1) a bare ``nlp.pipe`` of the language pipeline kamcoach loads, without the
+  evidence component, and (2) ``kamcoach.analysis.engine.analyze_texts`` (the
+  component plus the rules) on the same texts: both, the ratio, notes/s;
+- the latency of one note analysed alone (``analyze_text``), median and 90th
+  percentile, against the 50 ms budget;
+- the peak RSS after 1,000 and 10,000 notes (the memory-flat check).
 
     python benchmarks/throughput.py [--quick] [--notes N] [--workers N]
 """
@@ -56,7 +61,7 @@ def make_notes(count: int, lang: str, seed: int = 7) -> list[str]:
     templates = FR if lang == "fr" else EN
     notes = []
     for _ in range(count):
-        parts = rnd.sample(templates, k=3)
+        parts = rnd.sample(templates, k=4)
         text = " ".join(parts)
         for key, values in FILL.items():
             while "{" + key + "}" in text:
@@ -77,23 +82,32 @@ def main() -> int:
     parser.add_argument("--memory", type=int, default=None, help="notes for the memory check")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from kamcoach.analysis.engine import analyze_texts
+    from kamcoach.analysis.engine import analyze_text, analyze_texts
+    from kamcoach.analysis.evidence.model import COMPONENT, WEIGHTS_DIR, read_model
     from kamcoach.analysis.nlp import describe_pipelines, get_pipeline
     from kamcoach.playbooks.loader import load_playbooks
 
     per_lang = args.notes or (400 if args.quick else 2000)
     playbooks = load_playbooks()
     print(f"{per_lang} notes per language; pipelines: {describe_pipelines()}")
+    start = time.perf_counter()
+    read_model(WEIGHTS_DIR)
+    size = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir()) / 1e6
+    print(f"evidence model: {size:.1f} MB on disk, loaded in {time.perf_counter() - start:.2f}s")
     for lang in ("fr", "en"):
         notes = make_notes(per_lang, lang)
+        start = time.perf_counter()
         nlp = get_pipeline(lang)
+        print(f"[{lang}] pipeline {nlp.pipe_names} loaded in {time.perf_counter() - start:.2f}s")
+        bare = [name for name in (COMPONENT,) if name in nlp.pipe_names]
+        sentences = sum(1 for d in nlp.pipe(notes[:50], disable=bare) for _ in d.sents) / 50
         # Warm up both paths (model load, pattern compilation) before timing.
         list(nlp.pipe(notes[:50]))
         list(analyze_texts(((i, t, lang) for i, t in enumerate(notes[:50])), playbooks=playbooks))
         best_bare = best_ours = float("inf")
         for _ in range(2):
             start = time.perf_counter()
-            for _doc in nlp.pipe(notes):
+            for _doc in nlp.pipe(notes, disable=bare):
                 pass
             best_bare = min(best_bare, time.perf_counter() - start)
             start = time.perf_counter()
@@ -110,6 +124,17 @@ def main() -> int:
             f"[{lang}] bare nlp.pipe {best_bare:6.2f}s  kamcoach {best_ours:6.2f}s  "
             f"ratio {ratio:5.2f} (+{100 * (ratio - 1):.0f} %)  "
             f"{per_lang / best_ours:,.0f} notes/s"
+        )
+        latencies = []
+        for text in notes[:200]:
+            start = time.perf_counter()
+            analyze_text(text, playbooks=playbooks, playbook="meddpicc", lang=lang)
+            latencies.append((time.perf_counter() - start) * 1000)
+        latencies.sort()
+        median, p90 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.9)]
+        print(
+            f"[{lang}] one note alone ({sentences:.1f} sentences on average): median "
+            f"{median:.1f} ms, p90 {p90:.1f} ms (budget 50 ms)"
         )
     total = args.memory or (2000 if args.quick else 10_000)
     notes = make_notes(500, "fr", seed=1) + make_notes(500, "en", seed=2)

@@ -375,13 +375,13 @@ def test_checklist_screen_and_export(
     app = new_app(demo_db, playbooks, tmp_path)
 
     async def scenario(pilot: Any) -> None:
-        pilot.app.open_deal(1)
+        pilot.app.open_deal(7)
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ChecklistScreen)
-        assert screen.checklist is not None and screen.checklist.deal_id == 1
+        assert screen.checklist is not None and screen.checklist.deal_id == 7
         await pilot.press("e")
         await pilot.pause()
         await pilot.press("enter")
@@ -390,10 +390,10 @@ def test_checklist_screen_and_export(
 
     run(app, scenario)
     checklist = app.exported  # type: ignore[attr-defined]
-    files = list(tmp_path.glob("prep-1-*.md"))
+    files = list(tmp_path.glob("prep-7-*.md"))
     assert len(files) == 1
     text = files[0].read_text(encoding="utf-8")
-    assert checklist.items, "the demo deal 1 should have gaps to prepare"
+    assert checklist.items, "the demo deal 7 (no power at proposal) should have gaps to prepare"
     for item in checklist.items:
         assert item.question in text
 

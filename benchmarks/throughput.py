@@ -61,7 +61,7 @@ def make_notes(count: int, lang: str, seed: int = 7) -> list[str]:
     templates = FR if lang == "fr" else EN
     notes = []
     for _ in range(count):
-        parts = rnd.sample(templates, k=4)
+        parts = rnd.sample(templates, k=5)
         text = " ".join(parts)
         for key, values in FILL.items():
             while "{" + key + "}" in text:

@@ -16,7 +16,12 @@ Reading one note:
    triggers only for people and budget). Look-alikes ("no doubt", "ne ... que")
    are ignored.
 5. A segment that teaches the method ("the economic buyer is the person who",
-   "en général") yields no evidence at all.
+   "en général") yields no evidence at all; nor does a note that teaches in
+   several of its lines.
+5b. The trained evidence component (``kamcoach_evidence``, :mod:`kamcoach.analysis.evidence`)
+   has already scored every unit: its decisions add the evidence and gaps the
+   rules have no cue for, and its teaching heads veto method text
+   (:meth:`_Analyser._merge_model`).
 6. Score per segment: 1 for a cue; 2 when the segment also holds an entity the
    criterion asks for (amount, percentage, date, duration, count, named
    person); 3 when the customer's validation ("confirmed", "a validé") is
@@ -66,6 +71,10 @@ COMBINE = "model"
 #: probability (1.0: every rule finding stands). Per criterion in the model's
 #: thresholds.json, tuned leave-one-source-out by ``benchmarks/accuracy.py --tune``.
 RULE_KEEP = 1.0
+#: A note with at least this many teaching lines, making up at least this share of its
+#: lines, is a method text: none of its lines is evidence.
+TEACHING_LINES = 2
+TEACHING_SHARE = 0.3
 PRE_WINDOW = 8
 #: "to be defined: scope, users and budget": uncertainty reads on over a list.
 UNC_WINDOW = 14
@@ -846,30 +855,46 @@ class _Analyser:
         vetoed: set[tuple[int, str]],
         seller_criteria: frozenset[str],
     ) -> None:
-        """The trained model decides evidence / gap / nothing; the rules give level and quote.
+        """Merge the trained model's per-unit decisions into the rules' findings.
 
-        A unit the rules read as teaching or advice gets nothing. Where the model
-        finds evidence the rules did not see, the level comes from the unit itself:
-        2 with an entity the criterion asks for (amount, date, person...), 3 with the
-        customer's validation, 1 when hedged or asked.
+        The rules' finding on a unit stands (their negation scope decides a gap,
+        their cue the level and quote). The model adds the evidence and gaps the
+        rules have no cue for, except where the rules saw a look-alike, a question
+        or the seller's own voice. A unit that teaches the method, a note that is
+        mostly teaching or no deal at all, a subject line or a heading give
+        nothing, rules included. Where only the model found evidence, the level
+        comes from the unit: 2 with an entity the criterion asks for (amount,
+        date, person...), 3 with the customer's validation, 1 when hedged or asked.
         """
         model_criteria = frozenset(evidence.criteria)
         seg_chars = [doc[i].idx for i in seg_starts]
         ents = list(find_entities(text))
         ent_chars = [cs for _l, cs, _ce in ents]
         person_labels = frozenset(ent.start for ent in doc.ents if ent.label_ in PERSON_LABELS)
+        seg_texts = [
+            text[seg_chars[i] : (seg_chars[i + 1] if i + 1 < len(seg_chars) else len(text))]
+            for i in range(len(seg_starts))
+        ]
+        taught = [
+            "teach" in seg_hits.get(i, {})
+            or any(r.search(t.lower()) for r in teaching)
+            or ADVICE_RE.match(t.lower()) is not None
+            for i, t in enumerate(seg_texts)
+        ]
+        spoken = [i for i, t in enumerate(seg_texts) if t.strip() and not HEADING_LINE.match(t)]
+        # A paragraph that teaches in several of its lines teaches in all of them: its
+        # examples ("the CFO says the budget is 100k") are the method's, not a deal's.
+        method_text = sum(taught) >= TEACHING_LINES and sum(taught) >= TEACHING_SHARE * len(spoken)
         for seg, decisions in enumerate(evidence.decisions):
             a, b = seg_starts[seg], seg_ends[seg]
             bucket = seg_hits.get(seg, {})
-            end_char = seg_chars[seg + 1] if seg + 1 < len(seg_chars) else len(text)
-            seg_text = text[seg_chars[seg] : end_char]
-            low = seg_text.lower()
+            seg_text = seg_texts[seg]
+            end_char = seg_chars[seg] + len(seg_text)
             rules = rule_best.get(seg, {})
             if (
                 evidence.not_a_deal >= NOT_A_DEAL
-                or "teach" in bucket
-                or any(r.search(low) for r in teaching)
-                or ADVICE_RE.match(low)
+                or method_text
+                or taught[seg]
                 or SUBJECT.match(seg_text)
                 or HEADING_LINE.match(seg_text.strip())
                 or not seg_text.strip()

@@ -47,7 +47,6 @@ CODE_FILES = (
     PKG / "entities.py",
     PKG / "patterns.py",
     PKG / "evidence" / "features.py",
-    PKG / "evidence" / "model.py",
 )
 
 
@@ -87,6 +86,8 @@ class Featurized:
     langs: list[str]
     not_deal: list[bool]
     """per note (by index): kind is not 'deal'"""
+    teaching: list[bool]
+    """per sentence: teaches the method (tagged teaching/hypothetical, or a teaching note)"""
 
 
 def featurize(notes: Sequence[Note], progress: Callable[[int], None] | None = None) -> Featurized:
@@ -97,6 +98,7 @@ def featurize(notes: Sequence[Note], progress: Callable[[int], None] | None = No
     from kamcoach.analysis.nlp import base_pipeline
 
     feats: list[list[str]] = []
+    teaching: list[bool] = []
     rows: list[list[int]] = []
     note_index: list[int] = []
     langs: list[str] = []
@@ -112,13 +114,14 @@ def featurize(notes: Sequence[Note], progress: Callable[[int], None] | None = No
             _units, unit_feats = doc_units(nlp, doc, spans)
             for s, f in zip(note.sentences, unit_feats, strict=True):
                 feats.append(f)
+                teaching.append(note.kind == "teaching" or s.neg in ("teaching", "hypothetical"))
                 rows.append([CLASSES.index(s.labels.get(cid, "none")) for cid in CRITERIA])
                 note_index.append(i)
                 langs.append(lang)
             if progress:
                 progress(1)
     not_deal = [n.kind != "deal" for n in notes]
-    return Featurized(feats, np.asarray(rows, dtype=np.int8), note_index, langs, not_deal)
+    return Featurized(feats, np.asarray(rows, dtype=np.int8), note_index, langs, not_deal, teaching)
 
 
 def build_vocab(feats: Sequence[Sequence[str]], min_count: int = MIN_COUNT) -> dict[str, int]:
@@ -167,6 +170,7 @@ def fit(
     *,
     note_index: Sequence[int] | None = None,
     not_deal: Sequence[bool] | None = None,
+    teaching: Sequence[bool] | None = None,
     c: float = C,
     min_count: int = MIN_COUNT,
     seed: int = SEED,
@@ -179,9 +183,14 @@ def fit(
     vocab = build_vocab(feats, min_count)
     x = matrix(feats, vocab)
     k = len(CRITERIA)
-    weights = np.zeros((len(vocab), k * 3 + 1), dtype=np.float32)
-    bias = np.zeros(k * 3 + 1, dtype=np.float32)
-    bias[-1] = -30.0  # no note head: every note is a deal
+    weights = np.zeros((len(vocab), k * 3 + 2), dtype=np.float32)
+    bias = np.zeros(k * 3 + 2, dtype=np.float32)
+    bias[-2:] = -30.0  # no teaching or note head: every unit and note is about a deal
+    if teaching is not None and 0 < sum(teaching) < len(teaching):
+        head = LogisticRegression(C=c, max_iter=400, random_state=seed)
+        head.fit(x, np.asarray(teaching, dtype=np.int8))
+        weights[:, -2] = head.coef_[0]
+        bias[-2] = head.intercept_[0]
     if note_index is not None and not_deal is not None:
         note_feats, order = note_rows(feats, note_index)
         y_note = np.asarray([int(not_deal[n]) for n in order])
@@ -259,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data.labels,
         note_index=data.note_index,
         not_deal=data.not_deal,
+        teaching=data.teaching,
         meta=meta,
     )
     save_model(model, args.out)

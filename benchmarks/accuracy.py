@@ -42,26 +42,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from kamcoach.analysis.corpus import CRITERIA  # noqa: E402  (the 12 ids, one list)
+
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 TEACHING = ROOT / "training" / "teaching_test.jsonl"
 #: Written last, by someone who saw neither the corpus nor the rules: never tuned on.
 TEACHING_HOLDOUT = ROOT / "training" / "teaching_holdout.jsonl"
 TUNED_SOURCES = ("tai", "hh", "odoo")
-CRITERIA = (
-    "metrics",
-    "economic_buyer",
-    "decision_criteria",
-    "decision_process",
-    "identify_pain",
-    "champion",
-    "paper_process",
-    "competition",
-    "budget",
-    "authority",
-    "need",
-    "timeline",
-)
-
 Pred = dict[str, dict[str, str]]
 
 

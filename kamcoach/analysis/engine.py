@@ -617,12 +617,21 @@ class _Analyser:
             if text.count(":") >= 4
             else None
         )
-        seg_labels: dict[int, set[str]] = {}
-        if cue_segs:
+        evidence = doc._.kc_evidence if doc.has_extension("kc_evidence") else None
+        use_model = (
+            evidence is not None and COMBINE != "rules" and len(evidence.units) == len(seg_starts)
+        )
+        # Entity labels per segment, read once: the rules want them on cue segments,
+        # the model's findings on every segment.
+        labels_by_seg: dict[int, set[str]] = {}
+        if cue_segs or use_model:
             for label, cs, _ce in find_entities(text):
-                seg = bisect_right(seg_chars, cs) - 1
-                if seg in cue_segs or seg - 1 in cue_segs:
-                    seg_labels.setdefault(seg, set()).add(label)
+                labels_by_seg.setdefault(bisect_right(seg_chars, cs) - 1, set()).add(label)
+        seg_labels = {
+            seg: labels
+            for seg, labels in labels_by_seg.items()
+            if seg in cue_segs or seg - 1 in cue_segs
+        }
         spans = self._person_spans(doc, seg_starts, contacts, text)
         person_starts = sorted(s for s, _e in spans)
         items: list[_Item] = []
@@ -815,8 +824,7 @@ class _Analyser:
                 self._keep(best, doc, text, base, a, b, cid, level, False, False, s, e)
                 positive_cues.setdefault(seg, []).append((cid, s, e))
             rule_best[seg] = best
-        evidence = doc._.kc_evidence if doc.has_extension("kc_evidence") else None
-        if evidence is not None and COMBINE != "rules" and len(evidence.units) == len(seg_starts):
+        if use_model:
             self._merge_model(
                 doc,
                 text,
@@ -824,6 +832,8 @@ class _Analyser:
                 evidence,
                 seg_starts,
                 seg_ends,
+                seg_chars,
+                labels_by_seg,
                 seg_hits,
                 rule_best,
                 teaching,
@@ -847,6 +857,8 @@ class _Analyser:
         evidence: Any,
         seg_starts: list[int],
         seg_ends: list[int],
+        seg_chars: list[int],
+        labels_by_seg: dict[int, set[str]],
         seg_hits: dict[int, dict[str, list[Any]]],
         rule_best: dict[int, dict[str, _Item]],
         teaching: list[Any],
@@ -867,9 +879,6 @@ class _Analyser:
         date, person...), 3 with the customer's validation, 1 when hedged or asked.
         """
         model_criteria = frozenset(evidence.criteria)
-        seg_chars = [doc[i].idx for i in seg_starts]
-        ents = list(find_entities(text))
-        ent_chars = [cs for _l, cs, _ce in ents]
         person_labels = frozenset(ent.start for ent in doc.ents if ent.label_ in PERSON_LABELS)
         seg_texts = [
             text[seg_chars[i] : (seg_chars[i + 1] if i + 1 < len(seg_chars) else len(text))]
@@ -889,7 +898,6 @@ class _Analyser:
             a, b = seg_starts[seg], seg_ends[seg]
             bucket = seg_hits.get(seg, {})
             seg_text = seg_texts[seg]
-            end_char = seg_chars[seg] + len(seg_text)
             rules = rule_best.get(seg, {})
             if (
                 evidence.not_a_deal >= NOT_A_DEAL
@@ -906,8 +914,7 @@ class _Analyser:
             kept: dict[str, _Item] = {
                 cid: item for cid, item in rules.items() if cid not in model_criteria
             }
-            lo, hi = bisect_left(ent_chars, seg_chars[seg]), bisect_left(ent_chars, end_char)
-            labels = {ents[i][0] for i in range(lo, hi)}
+            labels = set(labels_by_seg.get(seg, ()))
             if any(a <= t < b for t in person_labels):
                 labels |= PERSON_LABELS
             hedged = bool(bucket.get("hedge"))

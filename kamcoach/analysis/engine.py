@@ -879,7 +879,7 @@ class _Analyser:
         date, person...), 3 with the customer's validation, 1 when hedged or asked.
         """
         model_criteria = frozenset(evidence.criteria)
-        person_labels = frozenset(ent.start for ent in doc.ents if ent.label_ in PERSON_LABELS)
+        person_starts = sorted(ent.start for ent in doc.ents if ent.label_ in PERSON_LABELS)
         seg_texts = [
             text[seg_chars[i] : (seg_chars[i + 1] if i + 1 < len(seg_chars) else len(text))]
             for i in range(len(seg_starts))
@@ -915,7 +915,8 @@ class _Analyser:
                 cid: item for cid, item in rules.items() if cid not in model_criteria
             }
             labels = set(labels_by_seg.get(seg, ()))
-            if any(a <= t < b for t in person_labels):
+            k = bisect_left(person_starts, a)
+            if k < len(person_starts) and person_starts[k] < b:
                 labels |= PERSON_LABELS
             hedged = bool(bucket.get("hedge"))
             question = seg_text.rstrip().endswith("?")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kamcoach.analysis.entities import find_entities
 from kamcoach.analysis.language import unaccent
@@ -99,11 +99,14 @@ def unit_features(
     hits: Iterable[tuple[str, str | None, int, int]] = (),
     teaching: Sequence[re.Pattern[str]] = (),
     heading: Sequence[str] = (),
+    ents: Sequence[Any] | None = None,
 ) -> list[str]:
     """Feature strings of tokens ``doc[start:end]``.
 
     ``hits`` are the rule hits inside the unit, ``heading`` the words of the
-    heading line above it ("### Budget & timing" over "- 45k, Q3").
+    heading line above it ("### Budget & timing" over "- 45k, Q3"), ``ents``
+    the doc's entities starting inside it (default: all of ``doc.ents``; a caller
+    walking every unit passes its own slice, or long notes cost units x entities).
     """
     feats: list[str] = []
     add = feats.append
@@ -165,7 +168,7 @@ def unit_features(
             add(tag + unaccent(word))
     for label, _s, _e in find_entities(text):
         add("E:" + label)
-    for ent in doc.ents:
+    for ent in doc.ents if ents is None else ents:
         if ent.start >= start and ent.end <= end:
             add("NE:" + ent.label_)
     hits = list(hits)

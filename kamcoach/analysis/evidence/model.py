@@ -262,11 +262,14 @@ def doc_units(
     hits, teaching = rule_hits(nlp, doc)
     hits.sort(key=lambda h: h[2])
     starts = [h[2] for h in hits]
+    ents = list(doc.ents)
+    ent_starts = [e.start for e in ents]
     feats = []
     heading: list[str] = []
     for a, b in units:
         lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
-        feats.append(unit_features(doc, a, b, hits[lo:hi], teaching, heading))
+        e_lo, e_hi = bisect.bisect_left(ent_starts, a), bisect.bisect_left(ent_starts, b)
+        feats.append(unit_features(doc, a, b, hits[lo:hi], teaching, heading, ents[e_lo:e_hi]))
         own = heading_words(doc, a, b)
         if own:
             heading = own

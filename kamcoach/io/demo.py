@@ -20,6 +20,7 @@ from kamcoach.errors import InputError, KamcoachError
 from kamcoach.io.jsonl import iter_jsonl
 from kamcoach.paths import data_dir
 from kamcoach.storage.repo import content_hash, has_user_data, set_meta
+from kamcoach.storage.tx import write_transaction
 
 TABLES_IN_DELETE_ORDER = (
     "review_scores",
@@ -91,7 +92,7 @@ def load_demo(
 def _load(db: Database, folder: Path) -> dict[str, int]:
     base = today()
     counts: dict[str, int] = {}
-    with db.atomic():
+    with write_transaction(db):
         for table in TABLES_IN_DELETE_ORDER:
             db.execute(f"DELETE FROM {table}")
         stamp = _moment(base, 0, 9)

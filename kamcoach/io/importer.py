@@ -49,6 +49,7 @@ from kamcoach.io.values import (
     parse_datetime,
 )
 from kamcoach.storage.repo import TRACKED_FIELDS, content_hash, get_meta, set_meta
+from kamcoach.storage.tx import write_transaction
 
 ACCOUNT_CUTOFF = 90.0
 PROGRESS_EVERY = 1000
@@ -753,7 +754,7 @@ def apply_plan(db: Database, plan: ImportPlan) -> dict[str, int]:
     if not plan.writes:
         return summary
     try:
-        with db.atomic():
+        with write_transaction(db):
             for table, first in plan.next_ids.items():
                 if _next_id(db, table) != first:
                     raise InputError(

@@ -22,6 +22,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.storage import repo
+from kamcoach.storage.tx import write_transaction
 
 Progress = Callable[[int, int | None], None]
 
@@ -129,7 +130,7 @@ def analyze_deal(
     verdict = gate_verdict(pb, deal["stage"], scores)
     latest = repo.latest_review(db, deal_id, author_kind="analyser")
     if fresh:
-        with db.atomic():
+        with write_transaction(db):
             db.table("note_analyses").upsert_all(fresh, pk=("note_id", "playbook"))
     if _same(latest, scores, deal["stage"]) and latest is not None:
         last_stats = stats

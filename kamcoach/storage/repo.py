@@ -2,7 +2,7 @@
 
 Functions take the ``Database`` first. Reads return plain dicts (rows) or
 domain dataclasses; every write of more than one row runs inside
-``db.atomic()`` so a failure leaves the file exactly as it was.
+``write_transaction`` (BEGIN IMMEDIATE) so a failure leaves the file exactly as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from kamcoach.clock import iso_now
 from kamcoach.domain.models import CriterionScore, Evidence, Opportunity, Review
 from kamcoach.domain.stages import DEAL_TYPES, REVIEW_AUTHORS, STAGES
 from kamcoach.errors import InputError, NotFoundError
+from kamcoach.storage.tx import write_transaction
 
 TRACKED_FIELDS = ("stage", "amount", "close_date")
 
@@ -278,7 +279,7 @@ def update_deal(
         return []
     if "stage" in updates:
         updates["stage_changed_at"] = when
-    with db.atomic():
+    with write_transaction(db):
         db.table("opportunities").update(deal_id, updates)
         if history:
             db.table("opportunity_history").insert_all(history)
@@ -301,7 +302,7 @@ def add_note(
     get_deal(db, deal_id)
     if not text or not text.strip():
         raise InputError("the note is empty")
-    with db.atomic():
+    with write_transaction(db):
         table = db.table("notes")
         table.insert(
             {
@@ -327,7 +328,7 @@ def save_review(db: Database, review: Review, *, gate_passed: bool | None = None
             f"unknown review author kind {review.author_kind!r} "
             f"(allowed: {', '.join(REVIEW_AUTHORS)})"
         )
-    with db.atomic():
+    with write_transaction(db):
         reviews = db.table("reviews")
         reviews.insert(
             {

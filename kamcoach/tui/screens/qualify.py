@@ -25,6 +25,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.prep import phase_timing, status_label
+from kamcoach.storage.tx import write_transaction
 from kamcoach.tui import data
 from kamcoach.tui.messages import DealLoaded, SuggestionReady, WorkFailed
 from kamcoach.tui.widgets.heat import score_text
@@ -352,7 +353,7 @@ class QualifyScreen(Screen[bool]):
 
         db = self.kapp.db
         try:
-            with self.kapp.db_lock, db.atomic():
+            with self.kapp.db_lock, write_transaction(db):
                 # One transaction: the review and the note are kept together or not at all.
                 save_review(db, review)
                 if note:

@@ -14,7 +14,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console
+from kamcoach.io.safe_write import (
+    Guarded,
+    atomic_output,
+    check_output,
+    database_files,
+    input_files,
+    write_atomic,
+)
 from kamcoach.io.values import DATE_ORDERS
 
 if TYPE_CHECKING:
@@ -57,6 +66,7 @@ BAD_ROWS_SHOWN = 50
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the bad rows (row number and reason) to this CSV file.",
 )
+@force_option()
 @pass_ctx
 def import_(
     obj: Ctx,
@@ -67,6 +77,7 @@ def import_(
     dry_run: bool,
     skip_bad_rows: bool,
     bad_rows_path: Path | None,
+    force: bool,
 ) -> None:
     """Import a Salesforce, HubSpot or Pipedrive CSV export (deals or notes).
 
@@ -86,7 +97,7 @@ def import_(
     \b
     Example:
       kamcoach import opportunities.csv --dry-run
-      kamcoach import opportunities.csv --skip-bad-rows --bad-rows rejected.csv
+      kamcoach import opportunities.csv --skip-bad-rows --bad-rows rejected.csv --force
       kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
       kamcoach import notes.csv --mapping team_crm.toml
     """
@@ -97,6 +108,11 @@ def import_(
     chosen: str | Path = mapping
     if mapping.endswith(".toml") or Path(mapping).is_file():
         chosen = Path(mapping)  # a file given with another suffix is still read (and checked)
+    guarded = database_files(obj.path) + input_files(file)
+    if isinstance(chosen, Path):
+        guarded += input_files(chosen, what="the mapping file")
+    if bad_rows_path is not None:  # before reading anything, so a refusal changes nothing
+        check_output(bad_rows_path, guarded, force=force)
     db = obj.db
     with _progress(out, "Reading " + file.name) as progress:
         plan = plan_import(
@@ -110,7 +126,7 @@ def import_(
     _print_mapping(out, plan)
     _print_bad_rows(out, plan)
     if bad_rows_path is not None:
-        _write_bad_rows(bad_rows_path, plan)
+        _write_bad_rows(bad_rows_path, plan, guarded, force=force)
     summary = plan.summary()
     line = (
         f"{summary['new']} new, {summary['updated']} updated, {summary['unchanged']} unchanged, "
@@ -220,20 +236,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _write_bad_rows(path: Path, plan: ImportPlan) -> None:
+def _write_bad_rows(path: Path, plan: ImportPlan, guarded: list[Guarded], *, force: bool) -> None:
     import csv
+    import io
 
-    from kamcoach.errors import InputError
+    from kamcoach.io.csv_cells import neutralise
 
-    rows = plan.bad_rows
-    try:
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["row", "reason"])
-            for bad in rows:
-                writer.writerow([bad.row, bad.reason])
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["row", "reason"])
+    for bad in plan.bad_rows:
+        writer.writerow([bad.row, neutralise(bad.reason)])
+    write_atomic(path, text.getvalue(), guarded, force=force)
 
 
 @click.command("export")
@@ -257,8 +271,9 @@ def _write_bad_rows(path: Path, plan: ImportPlan) -> None:
     is_flag=True,
     help="CSV for Excel: UTF-8 with BOM, ';' separators, decimal commas.",
 )
+@force_option()
 @pass_ctx
-def export(obj: Ctx, kind: str, fmt: str, output: Path | None, excel: bool) -> None:
+def export(obj: Ctx, kind: str, fmt: str, output: Path | None, excel: bool, force: bool) -> None:
     """Export deals (with latest scores), reviews (per-criterion scores) or notes.
 
     Deals keep their CRM source and id so the file can go back to the CRM;
@@ -266,7 +281,7 @@ def export(obj: Ctx, kind: str, fmt: str, output: Path | None, excel: bool) -> N
 
     \b
     Example:
-      kamcoach export deals --format csv --excel -o pipeline.csv
+      kamcoach export deals --format csv --excel -o pipeline.csv --force
       kamcoach export reviews --format jsonl > reviews.jsonl
     """
     from kamcoach.errors import InputError
@@ -274,17 +289,17 @@ def export(obj: Ctx, kind: str, fmt: str, output: Path | None, excel: bool) -> N
 
     if excel and fmt != "csv":
         raise InputError("--excel applies to --format csv only")
+    guarded = database_files(obj.path)
+    if output is not None:  # before opening the database, so a refusal changes nothing
+        check_output(output, guarded, force=force)
     columns, rows = export_rows(obj.db, kind)
     if output is None:
         stream = sys.stdout.buffer
         write_export(columns, rows, fmt, stream, excel=excel)
         stream.flush()
         return
-    try:
-        with output.open("wb") as fh:
-            count = write_export(columns, rows, fmt, fh, excel=excel)
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+    with atomic_output(output, guarded, force=force) as fh:
+        count = write_export(columns, rows, fmt, fh, excel=excel)
     click.echo(f"wrote {count} {kind} to {output}", err=True)
 
 

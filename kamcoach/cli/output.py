@@ -15,6 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from kamcoach.io.csv_cells import neutralise
+
 FORMATS = ("table", "json", "jsonl", "csv", "md")
 
 
@@ -93,9 +95,10 @@ def render_rows(
 
 
 def _csv_value(value: Any) -> Any:
+    """A CSV cell: lists and dicts as JSON, formula-like text neutralised, numbers as they are."""
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
-    return value
+    return neutralise(value)
 
 
 def markdown_table(

@@ -13,9 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import STAGES
 from kamcoach.errors import InputError
+from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.config import FLAG_IDS, load_flag_config
 from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
@@ -40,14 +42,17 @@ _RICH_HEAT = {
 _SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
 
 
-def _write(text: str, output: Path | None) -> None:
+def _check_output(obj: Ctx, output: Path | None, force: bool) -> None:
+    """Refuse a bad --output before reading anything (the database is never a report)."""
+    if output is not None:
+        check_output(output, database_files(obj.path), force=force)
+
+
+def _write(text: str, output: Path | None, obj: Ctx, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write report ({exc.strerror})") from None
+    write_atomic(output, text, database_files(obj.path), force=force)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -217,6 +222,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of the terminal.",
 )
+@force_option()
 @format_option(PIPELINE_FORMATS)
 @pass_ctx
 def pipeline(
@@ -226,6 +232,7 @@ def pipeline(
     flag: str | None,
     limit: int | None,
     output: Path | None,
+    force: bool,
     fmt: str,
 ) -> None:
     """Weekly pipeline review: flagged deals first, with evidence and the next question.
@@ -242,6 +249,7 @@ def pipeline(
       kamcoach pipeline --owner "Camille Martin" --flag no_power
       kamcoach pipeline --format html -o review.html
     """
+    _check_output(obj, output, force)
     _check_owner(obj, owner)
     config = load_flag_config()
     report = review_pipeline(
@@ -249,15 +257,17 @@ def pipeline(
     )
     cap = DEFAULT_LIMIT if limit is None else (limit or None)
     if fmt == "json":
-        _write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
+        _write(
+            json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", output, obj, force
+        )
     elif fmt == "csv":
         chunks: list[str] = []
         render_rows(_csv_rows(report, obj.playbooks), "csv", out=chunks.append)
-        _write("".join(chunks), output)
+        _write("".join(chunks), output, obj, force)
     elif fmt == "md":
-        _write(render_markdown(report, obj.playbooks, limit=cap), output)
+        _write(render_markdown(report, obj.playbooks, limit=cap), output, obj, force)
     elif fmt == "html":
-        _write(render_html(report, obj.playbooks, limit=cap), output)
+        _write(render_html(report, obj.playbooks, limit=cap), output, obj, force)
     else:
         if output is not None:
             raise InputError("--output needs --format json, csv, md or html")
@@ -279,9 +289,12 @@ def pipeline(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of the terminal.",
 )
+@force_option()
 @format_option(("table", "json", "md", "html"))
 @pass_ctx
-def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str) -> None:
+def coach(
+    obj: Ctx, owner: str | None, lang: str, output: Path | None, force: bool, fmt: str
+) -> None:
     """Coaching per rep: criteria most often left missing, trend, questions to practise.
 
     For each rep: the share of open deals where each criterion is missing or a
@@ -295,17 +308,19 @@ def coach(obj: Ctx, owner: str | None, lang: str, output: Path | None, fmt: str)
     """
     from kamcoach.review.coaching import coach as build
 
+    _check_output(obj, output, force)
     reps = build(obj.db, obj.playbooks, owner, lang=lang)
     if owner and not reps:
         raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")
     if fmt == "json":
-        _write(json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n", output)
+        text = json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n"
+        _write(text, output, obj, force)
         return
     if fmt == "md":
-        _write(render_coaching_markdown(reps, lang, obj.playbooks.method), output)
+        _write(render_coaching_markdown(reps, lang, obj.playbooks.method), output, obj, force)
         return
     if fmt == "html":
-        _write(render_coaching_html(reps, lang, obj.playbooks.method), output)
+        _write(render_coaching_html(reps, lang, obj.playbooks.method), output, obj, force)
         return
     if output is not None:
         raise InputError("--output needs --format json, md or html")

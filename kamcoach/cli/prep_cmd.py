@@ -15,8 +15,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console
-from kamcoach.errors import InputError
+from kamcoach.io.safe_write import check_output, database_files, write_atomic
 
 
 @click.command("prep")
@@ -35,6 +36,7 @@ from kamcoach.errors import InputError
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of the terminal (Markdown unless --format json).",
 )
+@force_option()
 @click.option(
     "--lang",
     type=click.Choice(["en", "fr"]),
@@ -48,7 +50,13 @@ from kamcoach.errors import InputError
 )
 @pass_ctx
 def prep(
-    obj: Ctx, deal: str, fmt: str, output: Path | None, lang: str | None, no_analyse: bool
+    obj: Ctx,
+    deal: str,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    lang: str | None,
+    no_analyse: bool,
 ) -> None:
     """Pre-call checklist for DEAL (id or exact name): gaps, questions, who attends.
 
@@ -69,6 +77,9 @@ def prep(
     )
     from kamcoach.storage import repo
 
+    guarded = database_files(obj.path)
+    if output is not None:  # before the refresh below writes reviews
+        check_output(output, guarded, force=force)
     db, playbooks = obj.db, obj.playbooks
     row = repo.get_deal(db, deal)
     if not no_analyse:
@@ -84,10 +95,7 @@ def prep(
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write the checklist ({exc.strerror})") from None
+    write_atomic(output, text, guarded, force=force)
     click.echo(f"checklist written to {output}")
 
 

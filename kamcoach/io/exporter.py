@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from sqlite_utils import Database
 
+from kamcoach.io.csv_cells import neutralise
 from kamcoach.storage.repo import iter_latest_scores
 
 EXPORT_KINDS: tuple[str, ...] = ("deals", "reviews", "notes")
@@ -175,9 +176,13 @@ def write_export(
 
 
 def _cell(value: Any, excel: bool) -> Any:
-    """Empty for None; a decimal comma for Excel, which expects it with ``;`` separators."""
+    """Empty for None; a decimal comma for Excel, which expects it with ``;`` separators.
+
+    Text that a spreadsheet would run as a formula is neutralised; numbers
+    (a negative amount) are decided on their type, before any formatting.
+    """
     if value is None:
         return ""
     if excel and isinstance(value, float):
         return repr(value).replace(".", ",")
-    return value
+    return neutralise(value)

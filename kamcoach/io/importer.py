@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from kamcoach.clock import iso_datetime, iso_now
 from kamcoach.errors import InputError
+from kamcoach.io.csv_cells import restore
 from kamcoach.io.csv_read import CsvData, read_csv
 from kamcoach.io.mapping import (
     DATE_FIELDS,
@@ -359,7 +360,7 @@ class _Row:
         index = self.columns.get(name)
         if index is None:
             return ""
-        return self.cells[index].strip()
+        return restore(self.cells[index].strip())  # undo our export's formula quote
 
     def header(self, name: str) -> str:
         for m in self.plan.mapping.matches:

@@ -13,8 +13,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
+from kamcoach.errors import InputError
+from kamcoach.io.safe_write import Guarded, database_files_of, write_atomic
 from kamcoach.review.prep import build_checklist, checklist_markdown
-from kamcoach.tui.dialogs.export import ExportDialog
+from kamcoach.tui.dialogs.export import ExportChoice, ExportDialog
 from kamcoach.tui.messages import ChecklistReady, WorkFailed
 from kamcoach.tui.widgets.status import ModelStatus
 
@@ -39,6 +41,8 @@ class ChecklistScreen(Screen[None]):
         self.deal_id = deal_id
         self.checklist: Any = None
         self.markdown = ""
+        self.guarded: list[Guarded] = []
+        """The database's files, which an export must never replace."""
 
     @property
     def kapp(self) -> KamcoachApp:
@@ -63,6 +67,7 @@ class ChecklistScreen(Screen[None]):
             self.kapp.analyse_if_stale(self.deal_id)
             with self.kapp.db_lock:
                 checklist = build_checklist(self.kapp.db, self.deal_id, self.kapp.playbooks)
+                self.guarded = database_files_of(self.kapp.db)  # read here: we hold the lock
         except Exception as exc:
             self.post_message(WorkFailed("building the checklist", str(exc)))
             return
@@ -95,16 +100,17 @@ class ChecklistScreen(Screen[None]):
         if self.checklist is None:
             self.notify("The checklist is still being built", severity="warning")
             return
-        self.app.push_screen(
-            ExportDialog(default_export_path(self.checklist, self.kapp.export_dir)), self.export_to
+        dialog = ExportDialog(
+            default_export_path(self.checklist, self.kapp.export_dir), guarded=self.guarded
         )
+        self.app.push_screen(dialog, self.export_to)
 
-    def export_to(self, path: Path | None) -> None:
-        if path is None:
+    def export_to(self, choice: ExportChoice | None) -> None:
+        if choice is None:
             return
         try:
-            path.write_text(self.markdown, encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            write_atomic(choice.path, self.markdown, self.guarded, force=choice.overwrite)
+        except InputError as exc:
+            self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"Checklist written to {path}", timeout=6)
+        self.notify(f"Checklist written to {choice.path}", timeout=6, markup=False)

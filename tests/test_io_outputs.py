@@ -185,14 +185,23 @@ def test_every_writing_command_documents_force(runner: CliRunner, command: str) 
     assert "--force" in result.output and "Overwrite" in result.output
 
 
-def test_output_in_a_missing_folder_is_one_line(
-    runner: CliRunner, seeded: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("nowhere/deals.csv", "does not exist"),
+        ("a" * 300, "name too long"),
+        ("a" * 300 + "/deals.csv", "name too long"),
+    ],
+)
+def test_unwritable_output_is_one_line(
+    runner: CliRunner, seeded: Path, tmp_path: Path, name: str, expected: str
 ) -> None:
-    target = tmp_path / "nowhere" / "deals.csv"
+    target = tmp_path / name
     result = run(runner, seeded, "export", "deals", "-o", str(target))
     assert result.exit_code == 1
     errors = error_lines(result)
-    assert len(errors) == 1 and "does not exist" in errors[0], result.output
+    assert len(errors) == 1 and expected in errors[0].lower(), result.output
+    assert "Traceback" not in result.output
 
 
 def _export_with_size_limit(

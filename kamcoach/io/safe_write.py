@@ -14,6 +14,10 @@ CSV being imported. Every file kamcoach writes for a user goes through here:
   old file or the new one, never half of one;
 - the file is created with mode 0600: exports hold customer names, amounts
   and call notes, which other local users have no business reading.
+
+With ``--force`` a symlink at the output path is replaced by the new file,
+not followed: writing through it could reach a file we were never asked
+to touch.
 """
 
 from __future__ import annotations
@@ -95,6 +99,17 @@ def check_output(path: Path, guarded: Iterable[Guarded] = (), *, force: bool = F
     Called before the command does any work (so a refused output leaves the
     database untouched) and again right before the file is replaced.
     """
+    try:
+        _check_output(path, guarded, force=force)
+    except OSError as exc:  # a name too long for the filesystem, a folder we may not read...
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise InputError(f"{str(path)!r}: not a usable file name ({exc})") from None
+
+
+def _check_output(path: Path, guarded: Iterable[Guarded], *, force: bool) -> None:
+    if "\x00" in str(path):  # typed in the terminal app; no file name can hold it
+        raise ValueError("it contains a NUL character")
     for item in guarded:
         if _same_file(path, item.path):
             raise InputError(

@@ -251,26 +251,20 @@ class DealScreen(Screen[None]):
 
     def action_add_note(self) -> None:
         name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
-        self.app.push_screen(NoteDialog(name), self._note_written)
+        self.app.push_screen(NoteDialog(name, save=self.store_note), self._note_written)
 
-    def _note_written(self, text: str | None) -> None:
-        if text:
-            self.busy = True
-            self.notify("Note saved; analysing…", timeout=3)
-            self.save_note_and_analyse(text)
-
-    @work(thread=True, exclusive=True, group="deal-write")
-    def save_note_and_analyse(self, text: str) -> None:
+    def store_note(self, text: str) -> None:
+        """Runs in the note dialog's worker: the dialog closes only once this returned."""
         from kamcoach.storage import repo
 
-        try:
-            with self.kapp.db_lock:
-                repo.add_note(self.kapp.db, self.deal_id, text, author=None)
-            self.post_message(DealAnalysed(self.deal_id, None))
-        except Exception as exc:
-            self.post_message(WorkFailed("saving the note", str(exc)))
-            return
-        self._analyse()
+        with self.kapp.db_lock:
+            repo.add_note(self.kapp.db, self.deal_id, text, author=None)
+
+    def _note_written(self, text: str | None) -> None:
+        if text:  # already stored by the dialog
+            self.busy = True
+            self.notify("Note saved; analysing…", timeout=3)
+            self.analyse()  # the screen reloads itself on resume
 
     def action_analyse(self) -> None:
         self.busy = True

@@ -26,9 +26,10 @@ from kamcoach.storage.migrations import SCHEMA_VERSION_NAMES, migrations
 from kamcoach.storage.tx import mark_read_only, write_transaction
 
 #: How long a write waits for another process's write transaction (milliseconds).
-#: Longer than our longest write transaction: `benchmarks/write_lock.py` measures
-#: the 100k-row import holding the lock for about 10 s on a loaded 2-core machine,
-#: `deals analyze --all` on the demo for well under a second per transaction.
+#: Longer than our longest write transaction: `benchmarks/write_lock.py` measured a
+#: 100,000-row import (planned and written under one lock) holding it 23.8 s on a
+#: 2-core machine at load average 6.6, `deals analyze --all` on the demo 0.04 s at
+#: most per transaction. The old 5 s gave up during any large import.
 BUSY_TIMEOUT_MS = 60_000
 #: Mode of a database file kamcoach creates: the notes are private.
 DB_FILE_MODE = 0o600

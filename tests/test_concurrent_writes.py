@@ -241,3 +241,41 @@ def test_tui_note_kept_in_dialog_when_lock_outlasts_timeout(demo_path: Path) -> 
     notes = repo.deal_notes(db, 1)
     assert len(notes) == before + 1 and notes[0]["text"].startswith("Met the CFO")
     db.close()
+
+
+def test_tui_override_kept_in_dialog_when_lock_outlasts_timeout(demo_path: Path) -> None:
+    """The override's typed reason was lost the same way as a note."""
+    from kamcoach.tui.dialogs.override import OverrideDialog
+
+    db = open_db(demo_path)
+    db.execute("PRAGMA busy_timeout = 300")
+    app = make_app(db, load_playbooks(), preload_model=False)
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _settle(pilot)
+            pilot.app.open_deal(1)
+            await _settle(pilot)
+            deal = pilot.app.screen
+            await pilot.press("o")
+            await pilot.pause()
+            dialog = pilot.app.screen
+            assert isinstance(dialog, OverrideDialog)
+            dialog.query_one("#score").value = 3
+            dialog.query_one("#reason").value = "met the CFO on site"
+            with write_lock_held(demo_path, 3):
+                await pilot.press("ctrl+s")
+                await _settle(pilot)
+                assert pilot.app.screen is dialog
+                assert dialog.query_one("#reason").value == "met the CFO on site"
+                assert dialog.error is not None and "busy" in dialog.error
+            await pilot.press("ctrl+s")
+            await _settle(pilot)
+            assert pilot.app.screen is deal
+
+    asyncio.run(main())
+    stored = [r for r in repo.deal_reviews(db, 1) if r.author_kind == "rep"]
+    assert (
+        len(stored) == 1 and next(iter(stored[0].scores.values())).reason == "met the CFO on site"
+    )
+    db.close()

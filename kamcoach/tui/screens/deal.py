@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.storage.tx import write_error_message
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.dialogs.override import Override, OverrideDialog
@@ -281,7 +282,7 @@ class DealScreen(Screen[None]):
             self.kapp.wait_for_model()
             review_id = self.kapp.analyse_deal(self.deal_id)
         except Exception as exc:
-            self.post_message(WorkFailed("analysing the notes", str(exc)))
+            self.post_message(WorkFailed("analysing the notes", write_error_message(exc)))
             return
         self.post_message(DealAnalysed(self.deal_id, review_id))
 
@@ -303,28 +304,15 @@ class DealScreen(Screen[None]):
                 criterion.name.get(view.lang),
                 score.score if score else 0,
                 [r.get(view.lang) for r in criterion.rubric],
+                save=lambda override: self.kapp.save_override(view, override),
             ),
             self._override_chosen,
         )
 
     def _override_chosen(self, override: Override | None) -> None:
-        if override is not None:
-            self.save_override(override)
-
-    @work(thread=True, exclusive=True, group="deal-write")
-    def save_override(self, override: Override) -> None:
-        view = self.view
-        if view is None:
-            return
-        try:
-            self.kapp.save_override(view, override)
-        except Exception as exc:
-            self.post_message(WorkFailed("saving the override", str(exc)))
-            return
-        self.app.call_from_thread(
-            self.notify, f"{override.criterion} set to {override.score}/3 ({override.author_kind})"
-        )
-        self.post_message(DealAnalysed(self.deal_id, None))
+        if override is not None:  # already stored by the dialog
+            self.notify(f"{override.criterion} set to {override.score}/3 ({override.author_kind})")
+            self.reload()
 
 
 def override_review(view: data.DealView, override: Override) -> Review:

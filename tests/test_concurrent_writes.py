@@ -26,6 +26,7 @@ from kamcoach.io.demo import load_demo
 from kamcoach.playbooks.loader import load_playbooks
 from kamcoach.storage import repo
 from kamcoach.storage.db import open_db
+from kamcoach.storage.migrations import SCHEMA_VERSION_NAMES
 from kamcoach.tui.app import make_app
 from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.screens.deal import DealScreen
@@ -154,6 +155,18 @@ def test_two_imports_at_once(tmp_path: Path) -> None:
     db = Database(path)
     assert db.execute("SELECT COUNT(*) FROM opportunities").fetchone()[0] == 8000
     assert db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 300
+    db.close()
+
+
+def test_first_runs_on_a_new_file_at_once(tmp_path: Path) -> None:
+    """Four first runs used to race on the migrations ('table accounts already exists')."""
+    path = tmp_path / "new.db"
+    procs = [start_kamcoach(path, "accounts", "list") for _ in range(4)]
+    for rc, _out, err in map(finish, procs):
+        assert rc == 0 and err == "", err
+    db = Database(path)
+    applied = db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+    assert applied == len(SCHEMA_VERSION_NAMES)
     db.close()
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kamcoach.errors import InputError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -35,6 +37,22 @@ def data_dir() -> Path:
     return _bundled("data")
 
 
+def expand_user(path: str | Path, what: str = "path") -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded; InputError when that user is unknown.
+
+    ``Path.expanduser`` raises a bare RuntimeError for ``~nosuchuser/x.db``
+    (from ``--db`` or an environment variable); the user should read which
+    value is wrong instead.
+    """
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        head = str(path).split("/", 1)[0]
+        raise InputError(
+            f"{what} {str(path)!r}: cannot expand {head!r} (no such user or no home folder)"
+        ) from None
+
+
 def config_dir() -> Path:
     """The user's configuration folder (team playbooks, flag thresholds, mappings).
 
@@ -43,20 +61,20 @@ def config_dir() -> Path:
     """
     explicit = os.environ.get("KAMCOACH_CONFIG_DIR")
     if explicit:
-        return Path(explicit).expanduser()
+        return expand_user(explicit, "KAMCOACH_CONFIG_DIR")
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "kamcoach"
+    return expand_user(base, "XDG_CONFIG_HOME") / "kamcoach"
 
 
 def user_data_dir() -> Path:
     """The user's data folder, home of the default database."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "kamcoach"
+    return expand_user(base, "XDG_DATA_HOME") / "kamcoach"
 
 
 def default_db_path() -> Path:
     """``KAMCOACH_DB`` if set, else ``kamcoach.db`` in the user's data folder."""
     explicit = os.environ.get("KAMCOACH_DB")
     if explicit:
-        return Path(explicit).expanduser()
+        return expand_user(explicit, "KAMCOACH_DB")
     return user_data_dir() / "kamcoach.db"

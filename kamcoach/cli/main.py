@@ -29,7 +29,12 @@ class KamcoachGroup(click.Group):
             click.secho(f"error: {exc}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except sqlite3.OperationalError as exc:
-            click.secho(f"error: database problem: {exc}", err=True, fg="red")
+            from kamcoach.storage.tx import write_error_message
+
+            said = write_error_message(exc)  # "locked" and "readonly" in words a user can act on
+            if said == str(exc):
+                said = f"database problem: {exc}"
+            click.secho(f"error: {said}", err=True, fg="red")
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)

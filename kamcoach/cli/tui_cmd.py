@@ -20,7 +20,10 @@ DEMO_NOTICE = "No database yet at {path}: loaded the demo pipeline so you can lo
 def prepare_database(obj: Ctx) -> str | None:
     """Open the database, loading the demo into a brand-new one; returns the notice to show."""
     path: Path = obj.path
-    fresh = str(path) != ":memory:" and (not path.exists() or path.stat().st_size == 0)
+    try:
+        fresh = str(path) != ":memory:" and (not path.exists() or path.stat().st_size == 0)
+    except OSError:  # a name too long, a folder we may not read: open_db says which
+        fresh = False
     db = obj.db
     if not fresh:
         return None
@@ -51,12 +54,14 @@ def tui(obj: Ctx, no_model: bool) -> None:
     """
     started = time.perf_counter()
     notice = prepare_database(obj)
+    from kamcoach.storage.tx import read_only_reason
     from kamcoach.tui.app import make_app
 
+    read_only = read_only_reason(obj.db)
     app = make_app(
         obj.db,
         obj.playbooks,
-        notice=notice,
+        notice=notice or (read_only and f"{read_only}: you can look, nothing can be saved"),
         preload_model=not no_model,
         started=started,
         # A demo just created is scored in the background, so it looks like `kamcoach demo`.

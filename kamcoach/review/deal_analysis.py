@@ -129,23 +129,29 @@ def analyze_deal(
     scores = combine(analyses, pb)
     verdict = gate_verdict(pb, deal["stage"], scores)
     latest = repo.latest_review(db, deal_id, author_kind="analyser")
-    if fresh:
-        with write_transaction(db):
-            db.table("note_analyses").upsert_all(fresh, pk=("note_id", "playbook"))
-    if _same(latest, scores, deal["stage"]) and latest is not None:
-        last_stats = stats
+    if not fresh and latest is not None and _same(latest, scores, deal["stage"]):
+        last_stats = stats  # nothing to write (a read-only database stays readable)
         return latest, verdict
-    review = Review(
-        opportunity_id=deal_id,
-        playbook=pb.id,
-        author_kind="analyser",
-        scores=scores,
-        overall=overall_score(pb, scores),
-        created_at=now(),
-        author="kamcoach",
-        stage=deal["stage"],
-    )
-    review.id = repo.save_review(db, review, gate_passed=verdict.passed)
+    # One write transaction: the cache rows, then the latest review read again under the
+    # write lock, so two analysers running at once store one review, not two.
+    with write_transaction(db):
+        if fresh:
+            db.table("note_analyses").upsert_all(fresh, pk=("note_id", "playbook"))
+        latest = repo.latest_review(db, deal_id, author_kind="analyser")
+        if _same(latest, scores, deal["stage"]) and latest is not None:
+            last_stats = stats
+            return latest, verdict
+        review = Review(
+            opportunity_id=deal_id,
+            playbook=pb.id,
+            author_kind="analyser",
+            scores=scores,
+            overall=overall_score(pb, scores),
+            created_at=now(),
+            author="kamcoach",
+            stage=deal["stage"],
+        )
+        review.id = repo.save_review(db, review, gate_passed=verdict.passed)
     stats.saved = True
     last_stats = stats
     return review, verdict

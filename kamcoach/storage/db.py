@@ -1,63 +1,122 @@
-"""Open the kamcoach database: pragmas, migrations, sanity checks.
+"""Open the kamcoach database: identity check, pragmas, migrations.
 
 Everything that touches the store receives the returned ``Database`` as an
 argument (never a global), so tests can hand in a temporary file.
+
+Order matters. The file is first looked at read-only
+(:mod:`kamcoach.storage.identity`), so another program's database is refused
+before anything is written to it. A new file is created private (mode 0600;
+SQLite gives its ``-wal`` and ``-shm`` files the same mode). A database that
+can only be read (read-only file or folder) is opened read-only instead of
+failing, and any write on it says why it is impossible.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from kamcoach.errors import DatabaseError
+from kamcoach.paths import expand_user
+from kamcoach.storage.identity import inspect_file, path_error, read_only_uri
 from kamcoach.storage.migrations import SCHEMA_VERSION_NAMES, migrations
+from kamcoach.storage.tx import mark_read_only, write_transaction
+
+#: How long a write waits for another process's write transaction (milliseconds).
+#: Longer than our longest write transaction: `benchmarks/write_lock.py` measured a
+#: 100,000-row import (planned and written under one lock) holding it 23.8 s on a
+#: 2-core machine at load average 6.6, `deals analyze --all` on the demo 0.04 s at
+#: most per transaction. The old 5 s gave up during any large import.
+BUSY_TIMEOUT_MS = 60_000
+#: Mode of a database file kamcoach creates: the notes are private.
+DB_FILE_MODE = 0o600
 
 
 def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     """Open (creating if needed) a kamcoach database and bring its schema up to date.
 
     ``":memory:"`` gives an in-memory database (WAL does not apply there).
-    A file that is not SQLite is refused with a clear error rather than
-    overwritten.
+    A file that is not a kamcoach database is refused with a clear error and
+    left exactly as it was.
     """
-    memory = str(path) == ":memory:"
-    if not memory:
-        path = Path(path).expanduser()
-        if path.is_dir():
-            raise DatabaseError(f"{path}: is a folder, expected a database file")
-        if path.exists() and path.stat().st_size:
-            with path.open("rb") as fh:
-                if fh.read(16) != b"SQLite format 3\x00":
-                    raise DatabaseError(f"{path}: not a SQLite database")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(f"{path.parent}: cannot create folder ({exc.strerror})") from None
-    try:
-        conn = sqlite3.connect(str(path), check_same_thread=False)
-        db = Database(conn)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        if not memory:
-            db.enable_wal()
+    if str(path) == ":memory:":
+        db = Database(sqlite3.connect(":memory:", check_same_thread=False))
+        _pragmas(db.conn)
         if migrate:
-            _check_foreign(db, path)
             migrations.apply(db)
+        return db
+    path = expand_user(path, "database path")
+    state = inspect_file(path)
+    if state.read_only_reason is not None:
+        return _open_read_only(path, state.read_only_reason)
+    if state.kind == "new":
+        _create_private(path)
+    try:
+        db = Database(sqlite3.connect(str(path), check_same_thread=False))
+        _pragmas(db.conn)
+        db.enable_wal()
+        if migrate:
+            _migrate(db)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path}: cannot open database ({exc})") from None
+    except UnicodeDecodeError:
+        raise DatabaseError(f"{path}: damaged database: text that is not valid UTF-8") from None
     return db
 
 
-def _check_foreign(db: Database, path: str | Path) -> None:
-    """Refuse to add kamcoach tables to somebody else's database."""
-    tables = set(db.table_names())
-    if tables and "_sqlite_migrations" not in tables and "opportunities" not in tables:
+def _pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _create_private(path: Path) -> None:
+    """Create the folder (0700) and an empty database file (0600) before SQLite opens it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise DatabaseError(f"{path.parent}: cannot create folder ({exc.strerror})") from None
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE))
+    except FileExistsError:
+        pass  # another kamcoach process created it first; SQLite takes it from here
+    except OSError as exc:
+        raise path_error(path, exc) from None
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations holding the write lock, so two first runs do not race.
+
+    The pending list is read again inside the transaction: the process that
+    waited finds the schema already brought up to date by the other one.
+    """
+    if not migrations.pending(db):
+        return
+    with write_transaction(db):
+        migrations.apply(db)
+
+
+def _open_read_only(path: Path, why: str) -> Database:
+    """Open for reading only; refuse when the schema would need an upgrade first."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
+        db = Database(conn)
+        _pragmas(conn)
+        pending = len(migrations.pending(db))
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: cannot read the database ({exc}; {why})") from None
+    except UnicodeDecodeError:
+        raise DatabaseError(f"{path}: damaged database: text that is not valid UTF-8") from None
+    if pending:
+        db.close()
         raise DatabaseError(
-            f"{path}: is a SQLite database that kamcoach did not create "
-            f"(tables: {', '.join(sorted(tables)[:5])}); choose another --db"
+            f"{path}: {why}, and the database needs a schema upgrade "
+            f"({pending} step(s)) before this kamcoach can read it; make it writable once"
         )
+    mark_read_only(db, f"{path}: opened read-only ({why})")
+    return db
 
 
 def schema_version(db: Database) -> int:

@@ -52,7 +52,9 @@ def has_user_data(db: Database) -> bool:
 
 
 def set_meta(db: Database, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [key, value])
+    # A single row, but still BEGIN IMMEDIATE: it waits for another writer like the rest.
+    with write_transaction(db):
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [key, value])
 
 
 def get_meta(db: Database, key: str) -> str | None:

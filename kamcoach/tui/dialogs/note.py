@@ -1,32 +1,58 @@
-"""Dialog to write a multi-line call note."""
+"""Dialog to write a multi-line call note.
+
+Given a ``save`` function, the dialog stores the note itself (in a thread
+worker) and closes only once it is stored. When storing fails (another
+program kept the database locked past the busy timeout, a read-only
+database), the dialog stays open with the text and says why: a typed note is
+never lost behind a "Note saved" that was not true.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, TextArea
+from textual.widgets import Button, Label, Static, TextArea
+
+from kamcoach.storage.tx import write_error_message
 
 
 class NoteDialog(ModalScreen[str | None]):
-    """Returns the note text, or None when cancelled."""
+    """Returns the note text (stored, when a ``save`` function is given), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save note", id="note.save"),
         Binding("escape", "cancel", "Cancel", id="note.cancel"),
     ]
 
-    def __init__(self, deal_name: str) -> None:
+    DEFAULT_CSS = """
+    NoteDialog #note-error {
+        color: $error;
+        height: auto;
+    }
+    """
+
+    def __init__(self, deal_name: str, save: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.deal_name = deal_name
+        self.save = save
+        """Stores the text; runs in a thread worker and raises when the note could not be stored."""
+        self.saving = False
+        """True while ``save`` runs: a second ctrl+s does not store the note twice."""
+        self.error: str | None = None
+        """Why the last save failed (shown in the dialog), None when it did not."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"New note on [b]{self.deal_name}[/b] (French or English)")
             yield TextArea(id="note-text", soft_wrap=True)
+            yield Static("", id="note-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
@@ -35,14 +61,45 @@ class NoteDialog(ModalScreen[str | None]):
         self.query_one(TextArea).focus()
 
     def action_save(self) -> None:
+        if self.saving:
+            return
         text = self.query_one(TextArea).text
         if not text.strip():
             self.notify("The note is empty", severity="warning")
             return
+        if self.save is None:
+            self.dismiss(text)
+            return
+        self.saving = True
+        self.query_one("#note-error", Static).update(Text("Saving…"))
+        self.store(text)
+
+    @work(thread=True, exclusive=True, group="note-save")
+    def store(self, text: str) -> None:
+        assert self.save is not None
+        try:
+            self.save(text)
+        except Exception as exc:  # shown in the dialog; the text stays where it is
+            self.app.call_from_thread(self._failed, write_error_message(exc))
+            return
+        self.app.call_from_thread(self._stored, text)
+
+    def _stored(self, text: str) -> None:
+        self.saving = False
+        self.error = None
         self.dismiss(text)
 
+    def _failed(self, why: str) -> None:
+        self.saving = False
+        self.error = why
+        self.query_one("#note-error", Static).update(
+            Text(f"Not saved: {why}. Your text is kept; ctrl+s to try again.")
+        )
+        self.notify(f"Note not saved: {why}", severity="error", timeout=10)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:
+            self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

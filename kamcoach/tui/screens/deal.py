@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.storage.tx import write_error_message
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.dialogs.override import Override, OverrideDialog
@@ -251,26 +252,20 @@ class DealScreen(Screen[None]):
 
     def action_add_note(self) -> None:
         name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
-        self.app.push_screen(NoteDialog(name), self._note_written)
+        self.app.push_screen(NoteDialog(name, save=self.store_note), self._note_written)
 
-    def _note_written(self, text: str | None) -> None:
-        if text:
-            self.busy = True
-            self.notify("Note saved; analysing…", timeout=3)
-            self.save_note_and_analyse(text)
-
-    @work(thread=True, exclusive=True, group="deal-write")
-    def save_note_and_analyse(self, text: str) -> None:
+    def store_note(self, text: str) -> None:
+        """Runs in the note dialog's worker: the dialog closes only once this returned."""
         from kamcoach.storage import repo
 
-        try:
-            with self.kapp.db_lock:
-                repo.add_note(self.kapp.db, self.deal_id, text, author=None)
-            self.post_message(DealAnalysed(self.deal_id, None))
-        except Exception as exc:
-            self.post_message(WorkFailed("saving the note", str(exc)))
-            return
-        self._analyse()
+        with self.kapp.db_lock:
+            repo.add_note(self.kapp.db, self.deal_id, text, author=None)
+
+    def _note_written(self, text: str | None) -> None:
+        if text:  # already stored by the dialog
+            self.busy = True
+            self.notify("Note saved; analysing…", timeout=3)
+            self.analyse()  # the screen reloads itself on resume
 
     def action_analyse(self) -> None:
         self.busy = True
@@ -287,7 +282,7 @@ class DealScreen(Screen[None]):
             self.kapp.wait_for_model()
             review_id = self.kapp.analyse_deal(self.deal_id)
         except Exception as exc:
-            self.post_message(WorkFailed("analysing the notes", str(exc)))
+            self.post_message(WorkFailed("analysing the notes", write_error_message(exc)))
             return
         self.post_message(DealAnalysed(self.deal_id, review_id))
 
@@ -309,28 +304,15 @@ class DealScreen(Screen[None]):
                 criterion.name.get(view.lang),
                 score.score if score else 0,
                 [r.get(view.lang) for r in criterion.rubric],
+                save=lambda override: self.kapp.save_override(view, override),
             ),
             self._override_chosen,
         )
 
     def _override_chosen(self, override: Override | None) -> None:
-        if override is not None:
-            self.save_override(override)
-
-    @work(thread=True, exclusive=True, group="deal-write")
-    def save_override(self, override: Override) -> None:
-        view = self.view
-        if view is None:
-            return
-        try:
-            self.kapp.save_override(view, override)
-        except Exception as exc:
-            self.post_message(WorkFailed("saving the override", str(exc)))
-            return
-        self.app.call_from_thread(
-            self.notify, f"{override.criterion} set to {override.score}/3 ({override.author_kind})"
-        )
-        self.post_message(DealAnalysed(self.deal_id, None))
+        if override is not None:  # already stored by the dialog
+            self.notify(f"{override.criterion} set to {override.score}/3 ({override.author_kind})")
+            self.reload()
 
 
 def override_review(view: data.DealView, override: Override) -> Review:

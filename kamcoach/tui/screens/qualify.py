@@ -25,7 +25,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.prep import phase_timing, status_label
-from kamcoach.storage.tx import write_transaction
+from kamcoach.storage.tx import write_error_message, write_transaction
 from kamcoach.tui import data
 from kamcoach.tui.messages import DealLoaded, SuggestionReady, WorkFailed
 from kamcoach.tui.widgets.heat import score_text
@@ -359,7 +359,7 @@ class QualifyScreen(Screen[bool]):
                 if note:
                     add_note(db, review.opportunity_id, note, author=review.author)
         except Exception as exc:
-            self.post_message(WorkFailed("saving the review", str(exc)))
+            self.post_message(WorkFailed("saving the review", write_error_message(exc)))
             return
         self.app.call_from_thread(self._saved, len(review.scores), bool(note))
 

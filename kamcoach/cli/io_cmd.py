@@ -107,7 +107,7 @@ def import_(
     # same time waits for the first, then plans on what the first one wrote, instead of
     # failing with a stale plan or "database is locked" (issue 11.2).
     with nullcontext() if dry_run else write_transaction(obj.db):
-        _import(obj, file, mapping, kind, date_format, dry_run, skip_bad_rows, bad_rows_path)
+        _import(obj, file, mapping, kind, date_format, dry_run, skip_bad_rows, bad_rows_path, force)
 
 
 def _import(
@@ -119,6 +119,7 @@ def _import(
     dry_run: bool,
     skip_bad_rows: bool,
     bad_rows_path: Path | None,
+    force: bool,
 ) -> None:
     from kamcoach.errors import InputError
     from kamcoach.io.importer import apply_plan, plan_import

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
+from kamcoach.textsafe import cell
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.dialogs.override import Override, OverrideDialog
@@ -102,7 +103,7 @@ class DealScreen(Screen[None]):
     def on_work_failed(self, message: WorkFailed) -> None:
         self.busy = False
         self.query_one("#scorecard", DataTable).loading = False
-        self.notify(f"{message.what} failed: {message.error}", severity="error")
+        self.notify(f"{message.what} failed: {message.error}", severity="error", markup=False)
 
     def on_deal_loaded(self, message: DealLoaded) -> None:
         self.view = view = message.view
@@ -147,7 +148,7 @@ class DealScreen(Screen[None]):
             )
             by = view.overrides.get(cid)
             table.add_row(
-                criterion.name.get(lang) if criterion else cid,
+                cell(criterion.name.get(lang) if criterion else cid),
                 score_text(value, status, lang),
                 gate_cell,
                 AUTHOR_MARK.get(by.author_kind, "?") if by else "A" if score else "",
@@ -328,7 +329,9 @@ class DealScreen(Screen[None]):
             self.post_message(WorkFailed("saving the override", str(exc)))
             return
         self.app.call_from_thread(
-            self.notify, f"{override.criterion} set to {override.score}/3 ({override.author_kind})"
+            self.notify,
+            f"{override.criterion} set to {override.score}/3 ({override.author_kind})",
+            markup=False,
         )
         self.post_message(DealAnalysed(self.deal_id, None))
 

@@ -1,0 +1,83 @@
+"""User text shown as text: never read as Rich or Textual markup, Markdown or HTML.
+
+Deal, account, owner and contact names, note authors and texts, JSONL ids and
+team playbook texts come from CRM exports and people. Rich and Textual both
+read ``[...]`` in a ``str`` as markup (Textual also in DataTable cells, Select
+options, toasts and command-palette help), so ``[/red]`` crashes a command,
+``Renewal [phase 2]`` silently loses its bracket and ``[link=...]`` injects a
+terminal hyperlink. Escaping a string and then gluing it to our own markup is
+fragile: neither Rich's nor Textual's ``escape`` survives every input (a
+trailing backslash escapes the tag that follows; Textual's leaves ``[ x ]`` and
+``[$x]`` to be eaten). So the interfaces pass user text as
+:class:`rich.text.Text` (styled by us, parsed by no one) and keep markup
+strings for our own literal labels only.
+
+Markdown and HTML reports get the same care: a name is inserted as text, not
+as HTML tags, links or emphasis.
+
+This module is interface-neutral (Rich only, no Textual) so the CLI, the
+reports and the TUI share it.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape as _html_escape
+
+from rich.text import Text
+
+__all__ = ["cell", "html", "md", "plain", "textual_markup"]
+
+
+def _str(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def plain(value: object, style: str = "") -> Text:
+    """``value`` as a Rich ``Text`` shown verbatim (``None`` as empty), in ``style``."""
+    return Text(_str(value), style=style)
+
+
+def cell(value: object, style: str = "") -> Text:
+    """A one-line table cell (Rich table or Textual DataTable) shown verbatim.
+
+    Textual's DataTable renders a ``str`` cell with ``Text.from_markup(cell,
+    end="")`` and ``no_wrap`` on one-line rows; this gives the same layout
+    (cut at the column width, not at a word) without reading markup.
+    """
+    return Text(_str(value), style=style, end="", no_wrap=True)
+
+
+def textual_markup(value: object) -> str:
+    """``value`` escaped for Textual content markup, for the APIs that only take markup.
+
+    Only for a string rendered on its own (the command palette's help line):
+    Textual reads ``\\[`` as a literal ``[`` and any other backslash as itself,
+    so a backslash before every ``[`` is exact. ``textual.markup.escape`` is
+    not: it leaves ``[ x ]`` and ``[$x]`` to be read as tags.
+    """
+    return _str(value).replace("[", "\\[")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~])")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+
+
+def md(value: object) -> str:
+    """``value`` as literal inline Markdown text.
+
+    ``<``, ``>`` and ``&`` become entities (every Markdown flavour decodes them,
+    while not all honour ``\\<``), so no name turns into an HTML tag; ``\\``,
+    backticks, ``*``, ``_``, ``[``, ``]`` and ``~`` are backslash-escaped, so
+    no name becomes emphasis, code, a link or an image. Line breaks become
+    spaces: a name stays on its line (a heading or a list item). Table pipes
+    are escaped by the table writers, once, where the cell is built.
+    """
+    text = _html_escape(_str(value), quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def html(value: object) -> str:
+    """``value`` as HTML text or attribute value (``&``, ``<``, ``>`` and quotes escaped)."""
+    return _html_escape(_str(value), quote=True)

@@ -356,11 +356,12 @@ def _text(widget: Any) -> str:
 def test_tui_screens_show_hostile_names_verbatim(
     tmp_path: Path, who: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from textual.widgets import DataTable, Markdown
+    from textual.widgets import DataTable, Markdown, Select
     from textual.widgets._markdown import MarkdownBlock
 
     from kamcoach.playbooks.loader import load_playbooks
     from kamcoach.tui.app import make_app
+    from kamcoach.tui.dialogs.filters import FilterDialog
     from kamcoach.tui.dialogs.note import NoteDialog
     from kamcoach.tui.screens.checklist import ChecklistScreen
     from kamcoach.tui.screens.deal import DealScreen
@@ -388,6 +389,18 @@ def test_tui_screens_show_hostile_names_verbatim(
             assert isinstance(pipeline, PipelineScreen)
             seen["table"] = _lines(pipeline.query_one("#deals", DataTable))
             seen["row"] = _text(pipeline.query_one("#pipeline-row"))
+
+            await pilot.press("f")
+            await pilot.pause()
+            dialog = pilot.app.screen
+            assert isinstance(dialog, FilterDialog)
+            select = dialog.query_one("#owner", Select)
+            select.value = owner
+            await pilot.pause()
+            seen["filter_owner"] = _text(select.query_one("#label"))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert pilot.app.screen is pipeline
 
             await pilot.press("enter")
             await settle(pilot)
@@ -429,6 +442,7 @@ def test_tui_screens_show_hostile_names_verbatim(
 
     assert deal in seen["table"] and account in seen["table"], seen["table"]
     assert f"#1 {deal} · {account} · close" in seen["row"], seen["row"]
+    assert seen["filter_owner"] == owner, seen["filter_owner"]
     assert f"#1 {deal} · {account} · proposal" in seen["head"], seen["head"]
     assert owner in seen["head"], seen["head"]
     assert who["contact"] in seen["contacts"], seen["contacts"]
@@ -471,3 +485,39 @@ def test_palette_lists_hostile_names_verbatim(tmp_path: Path) -> None:
     joined = "\n".join(prompts)
     assert f"Deal: {who['deal']}" in joined, joined
     assert f"#1 · {who['account']} · proposal · {who['owner']}" in joined, joined
+
+
+def test_import_shows_file_and_headers_verbatim_and_names_survive(tmp_path: Path) -> None:
+    """A CRM export whose file name, headers and values look like markup: shown as they are."""
+    source = tmp_path / "[red] export [b] \\[i].csv"
+    source.write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Amount Currency,"
+        "Close Date,Opportunity Owner,Memo [phase 2] \\\n"
+        '006A,Renewal [phase 2] [/red],[link=http://x]Acme,Proposal/Price Quote,"$1,000.00",'
+        "USD,12/15/2026,Sam \\[b] Green,x\n",
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "kamcoach.db"
+    runner = CliRunner()
+    out = invoke(runner, db_path, "import", str(source)).output
+    assert "Salesforce opportunities export: [red] export" in out, out  # the table title
+    assert "[red] export [b] \\[i].csv" in out, out
+    assert "Memo [phase 2] \\" in out and "Memo [phase 2] \\\\" not in out, out
+    out = invoke(runner, db_path, "deals", "list").output
+    for name in ("Renewal [phase 2] [/red]", "[link=http://x]Acme", "Sam \\[b] Green"):
+        assert name in out, (name, out)
+
+
+def test_import_progress_label_is_text() -> None:
+    """The import progress bar (files over 5,000 rows, on a terminal) names the file as text."""
+    import io
+
+    from rich.console import Console
+
+    from kamcoach.cli.io_cmd import PROGRESS_THRESHOLD, _progress
+
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, force_terminal=True, width=120)
+    with _progress(terminal, "Reading [/red] deals [b].csv") as update:
+        update(PROGRESS_THRESHOLD, PROGRESS_THRESHOLD)
+    assert "Reading [/red] deals [b].csv" in buffer.getvalue()

@@ -153,7 +153,13 @@ def import_(
 @contextmanager
 def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar that only appears for files over PROGRESS_THRESHOLD rows."""
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     bars: list[Progress] = []
 
@@ -161,7 +167,14 @@ def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
         if total < PROGRESS_THRESHOLD:
             return
         if not bars:
-            bars.append(Progress(console=out, transient=True))
+            # The label holds the file name: shown as text (the default column reads markup).
+            columns = (
+                TextColumn("{task.description}", markup=False, style="progress.description"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+            )
+            bars.append(Progress(*columns, console=out, transient=True))
             bars[0].start()
             bars[0].add_task(label, total=total)
         bars[0].update(bars[0].task_ids[0], completed=done)

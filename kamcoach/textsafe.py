@@ -59,23 +59,52 @@ def textual_markup(value: object) -> str:
     return _str(value).replace("[", "\\[")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]~])")
+_MD_SPECIAL = re.compile(r"[\\`*\[\]~]|_")
+_MD_ENTITY_AMP = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+#: What opens a block when a name starts a line (quote, heading, list, rule) or ends a heading.
+_MD_BLOCK_START = re.compile(
+    r"^(\s*)(?:(>)|(#{1,6}|[-+])(?=\s|$)|(\d{1,9})([.)])(?=\s|$)|([=-])(?=[=\s-]*$))"
+)
+_MD_HEADING_END = re.compile(r"(?<=\s)(#+\s*)$")
+
+
+def _md_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "_":
+        # An underscore inside a word ("closed_won") is never emphasis: left as typed.
+        text, at = match.string, match.start()
+        inside = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+        return char if inside else "\\_"
+    return "\\" + char
+
+
+def _md_block_escape(match: re.Match[str]) -> str:
+    space, quote, marker, number, dot, rule = match.groups()
+    if number:
+        return f"{space}{number}\\{dot}"
+    return f"{space}\\{quote or marker or rule}"
 
 
 def md(value: object) -> str:
-    """``value`` as literal inline Markdown text.
+    """``value`` as literal inline Markdown text, still readable as plain text.
 
-    ``<``, ``>`` and ``&`` become entities (every Markdown flavour decodes them,
-    while not all honour ``\\<``), so no name turns into an HTML tag; ``\\``,
-    backticks, ``*``, ``_``, ``[``, ``]`` and ``~`` are backslash-escaped, so
-    no name becomes emphasis, code, a link or an image. Line breaks become
-    spaces: a name stays on its line (a heading or a list item). Table pipes
-    are escaped by the table writers, once, where the cell is built.
+    ``<`` becomes ``&lt;`` (every Markdown flavour decodes it, while not all
+    honour ``\\<``), so no name opens an HTML tag or an autolink; ``&`` becomes
+    ``&amp;`` only where it would start an entity (``AT&T`` stays). ``\\``,
+    backticks, ``*``, ``[``, ``]``, ``~`` and word-boundary ``_`` are
+    backslash-escaped, so no name becomes emphasis, code, a link or an image.
+    Line breaks become spaces: a name stays on its line (a heading, a list
+    item), and what would open a block if the name started a line (``>``,
+    ``# ``, ``- ``, ``1. ``, ``===``) or close a heading (a trailing `` #``)
+    is escaped; ``17.8`` stays as it is. Table pipes are escaped by the table
+    writers, once, per cell.
     """
-    text = _html_escape(_str(value), quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LINE_BREAKS.sub(" ", text)
+    text = _MD_ENTITY_AMP.sub("&amp;", _str(value)).replace("<", "&lt;")
+    text = _MD_SPECIAL.sub(_md_escape, text)
+    text = _LINE_BREAKS.sub(" ", text)
+    text = _MD_BLOCK_START.sub(_md_block_escape, text, count=1)
+    return _MD_HEADING_END.sub(r"\\\1", text)
 
 
 def html(value: object) -> str:

@@ -521,3 +521,35 @@ def test_import_progress_label_is_text() -> None:
     with _progress(terminal, "Reading [/red] deals [b].csv") as update:
         update(PROGRESS_THRESHOLD, PROGRESS_THRESHOLD)
     assert "Reading [/red] deals [b].csv" in buffer.getvalue()
+
+
+_md_piece = st.sampled_from(
+    [*"[]\\`*_~<>&|#-+=.)!( ab1é", "&amp;", "&#35;", "http://e", "<b>", "AT&T", "1.", "---"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_md_piece, min_size=1, max_size=16).map("".join))
+def test_md_text_renders_verbatim_wherever_it_is_placed(value: str) -> None:
+    """``textsafe.md``: the text a Markdown renderer shows is the value, in every position we use."""
+    from markdown_it import MarkdownIt
+
+    from kamcoach.textsafe import md
+
+    value = re.sub(r"\s+", " ", value).strip() or "x"
+    parser = MarkdownIt("gfm-like").disable("linkify")
+    places = [
+        ("x {} y", "x {} y"),
+        ("{}", "{}"),
+        ("**{}**", "{}"),
+        ("- {}", "{}"),
+        ("## {}", "{}"),
+        ("a\n{}\nb", "a {} b"),
+        ("| {} |\n|---|", "{}"),  # a table cell: the table writer escapes the pipes
+    ]
+    for template, expected in places:
+        text = md(value).replace("|", "\\|") if template.startswith("|") else md(value)
+        rendered = parser.render(template.format(text))
+        assert not re.search(r"<(?!/?(p|strong|ul|li|h2|table|thead|tr|th)>)", rendered), rendered
+        shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", rendered))
+        assert re.sub(r"\s+", " ", shown).strip() == expected.format(value), (template, rendered)

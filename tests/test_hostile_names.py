@@ -455,20 +455,27 @@ def test_tui_screens_show_hostile_names_verbatim(
     assert seen["note_dialog"] == f"New note on {deal} (French or English)"
 
 
-def test_palette_lists_hostile_names_verbatim(tmp_path: Path) -> None:
+FAILURE = "no deal '[/red] x [b]' in \\[i] file.db\\"
+
+
+def test_palette_and_toasts_show_hostile_names_verbatim(tmp_path: Path) -> None:
     from textual.command import CommandList
+    from textual.widgets._toast import Toast
 
     from kamcoach.playbooks.loader import load_playbooks
     from kamcoach.tui.app import make_app
+    from kamcoach.tui.messages import WorkFailed
+    from kamcoach.tui.screens.pipeline import PipelineScreen
 
     who = TUI_NAMES[0]
+    toasts: list[str] = []
     db = open_db(tmp_path / "kamcoach.db")
     seed(db, **who)
     app = make_app(db, load_playbooks(), preload_model=False, export_dir=tmp_path)
     prompts: list[str] = []
 
     async def scenario() -> None:
-        async with app.run_test(size=(160, 40)) as pilot:
+        async with app.run_test(size=(160, 40), notifications=True) as pilot:
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.press("ctrl+p")
@@ -479,9 +486,18 @@ def test_palette_lists_hostile_names_verbatim(tmp_path: Path) -> None:
             prompts.extend(
                 str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
             )
+            await pilot.press("escape")
+            await pilot.pause()
+            # A failure message quoting a name is a toast shown as text.
+            pipeline = pilot.app.screen
+            assert isinstance(pipeline, PipelineScreen)
+            pipeline.post_message(WorkFailed("pipeline review", FAILURE))
+            await pilot.pause(0.3)
+            toasts.extend(str(t.render()) for t in pilot.app.screen.query(Toast))
 
     asyncio.run(scenario())
     assert app.return_code in (0, None)
+    assert toasts == [f"pipeline review failed: {FAILURE}"], toasts
     joined = "\n".join(prompts)
     assert f"Deal: {who['deal']}" in joined, joined
     assert f"#1 · {who['account']} · proposal · {who['owner']}" in joined, joined

@@ -12,8 +12,8 @@ trailing backslash escapes the tag that follows; Textual's leaves ``[ x ]`` and
 :class:`rich.text.Text` (styled by us, parsed by no one) and keep markup
 strings for our own literal labels only.
 
-Markdown and HTML reports get the same care: a name is inserted as text, not
-as HTML tags, links or emphasis.
+Markdown outputs get the same care (:func:`md`): a name is inserted as text,
+not as HTML tags, links or emphasis. The HTML reports use ``html.escape``.
 
 This module is interface-neutral (Rich only, no Textual) so the CLI, the
 reports and the TUI share it.
@@ -22,11 +22,10 @@ reports and the TUI share it.
 from __future__ import annotations
 
 import re
-from html import escape as _html_escape
 
 from rich.text import Text
 
-__all__ = ["cell", "html", "md", "plain", "textual_markup"]
+__all__ = ["cell", "md", "plain", "textual_markup"]
 
 
 def _str(value: object) -> str:
@@ -39,7 +38,7 @@ def plain(value: object, style: str = "") -> Text:
 
 
 def cell(value: object, style: str = "") -> Text:
-    """A one-line table cell (Rich table or Textual DataTable) shown verbatim.
+    """A Textual DataTable cell (one-line rows) shown verbatim.
 
     Textual's DataTable renders a ``str`` cell with ``Text.from_markup(cell,
     end="")`` and ``no_wrap`` on one-line rows; this gives the same layout
@@ -105,8 +104,3 @@ def md(value: object) -> str:
     text = _LINE_BREAKS.sub(" ", text)
     text = _MD_BLOCK_START.sub(_md_block_escape, text, count=1)
     return _MD_HEADING_END.sub(r"\\\1", text)
-
-
-def html(value: object) -> str:
-    """``value`` as HTML text or attribute value (``&``, ``<``, ``>`` and quotes escaped)."""
-    return _html_escape(_str(value), quote=True)

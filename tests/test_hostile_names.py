@@ -569,3 +569,79 @@ def test_md_text_renders_verbatim_wherever_it_is_placed(value: str) -> None:
         assert not re.search(r"<(?!/?(p|strong|ul|li|h2|table|thead|tr|th)>)", rendered), rendered
         shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", rendered))
         assert re.sub(r"\s+", " ", shown).strip() == expected.format(value), (template, rendered)
+
+
+TEAM_PLAYBOOK = "MEDDIC [/red] team [b]"
+TEAM_CRITERION = "Champion [link=http://x]ally\\"
+
+
+@pytest.fixture
+def team_playbooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A team's playbook and criterion files whose names look like markup."""
+    from kamcoach.paths import playbooks_dir
+
+    team = tmp_path / "config" / "playbooks"
+    (team / "criteria").mkdir(parents=True)
+    meddic = (playbooks_dir() / "meddic.toml").read_text(encoding="utf-8")
+    (team / "meddic.toml").write_text(
+        meddic.replace('en = "MEDDIC"', f"en = {json.dumps(TEAM_PLAYBOOK)}"), encoding="utf-8"
+    )
+    champion = (playbooks_dir() / "criteria" / "champion.toml").read_text(encoding="utf-8")
+    (team / "criteria" / "champion.toml").write_text(
+        champion.replace('en = "Champion"', f"en = {json.dumps(TEAM_CRITERION)}", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KAMCOACH_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def test_team_playbook_names_shown_verbatim(tmp_path: Path, team_playbooks: None) -> None:
+    """Playbook and criterion names from a team's files: the CLI and the TUI show them as text."""
+    from kamcoach.playbooks.loader import load_playbooks
+    from kamcoach.tui.app import make_app
+    from kamcoach.tui.dialogs.override import OverrideDialog
+    from kamcoach.tui.screens.deal import DealScreen
+
+    db_path = tmp_path / "kamcoach.db"
+    db = open_db(db_path)
+    seed(db, **HTMLISH)
+    runner = CliRunner()
+    out = invoke(runner, db_path, "playbooks", "show", "meddic").output
+    assert f"{TEAM_PLAYBOOK} (meddic)" in out and TEAM_CRITERION in out, out
+    out = invoke(runner, db_path, "deals", "show", "1").output
+    assert TEAM_CRITERION in out, out
+
+    playbooks = load_playbooks()
+    assert playbooks.playbooks["meddic"].name.en == TEAM_PLAYBOOK
+    app = make_app(db, playbooks, preload_model=False, export_dir=tmp_path)
+    seen: dict[str, str] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            pilot.app.open_deal(1)
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            deal = pilot.app.screen
+            assert isinstance(deal, DealScreen)
+            seen["head"] = _text(deal.query_one("#deal-head"))
+            seen["scorecard"] = _lines(deal.query_one("#scorecard"))
+            row = deal.criteria.index("champion")
+            deal.query_one("#scorecard").move_cursor(row=row)
+            await pilot.pause()
+            seen["evidence"] = _text(deal.query_one("#evidence"))
+            await pilot.press("o")
+            await pilot.pause()
+            dialog = pilot.app.screen
+            assert isinstance(dialog, OverrideDialog)
+            seen["override"] = _text(dialog.query_one("Label"))
+            await pilot.press("escape")
+            await pilot.pause()
+
+    asyncio.run(scenario())
+    assert app.return_code in (0, None)
+    assert f"{TEAM_PLAYBOOK}: " in seen["head"], seen["head"]
+    assert TEAM_CRITERION[:17] in seen["scorecard"], seen["scorecard"]  # a 17-column cell
+    assert seen["evidence"].startswith(f"{TEAM_CRITERION}: "), seen["evidence"]
+    assert seen["override"].startswith(f"Override {TEAM_CRITERION} (now "), seen["override"]

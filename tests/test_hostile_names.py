@@ -163,6 +163,19 @@ def invoke(runner: CliRunner, db_path: Path, *args: str) -> Any:
     return result
 
 
+def _evidence_quotes(db_path: Path) -> list[str]:
+    """The analyser's quotes as `deals analyze` prints them (first two per criterion)."""
+    from kamcoach.storage.repo import latest_review
+
+    db = open_db(db_path)
+    try:
+        review = latest_review(db, 1, author_kind="analyser")
+    finally:
+        db.close()
+    assert review is not None
+    return [e.text[:120] for s in review.scores.values() for e in s.evidence[:2]]
+
+
 def check_table_commands(db_path: Path, tmp: Path, **who: str) -> None:
     """Every table command prints each name exactly as stored, and exits 0."""
     runner = CliRunner()
@@ -181,7 +194,8 @@ def check_table_commands(db_path: Path, tmp: Path, **who: str) -> None:
     for name in (f"#1 {deal}", account, owner, contact):
         assert name in out, (name, out)
     out = invoke(runner, db_path, "deals", "analyze", "1").output
-    assert f"budget of 120k for {extra}" in out, (extra, out)
+    for quote in _evidence_quotes(db_path):  # the note's words, whatever they hold, as stored
+        assert quote in out, (quote, out)
     out = invoke(runner, db_path, "pipeline").output
     assert f"#1 {deal} · {account} · {owner}" in out, out
     out = invoke(runner, db_path, "coach").output
@@ -199,6 +213,19 @@ def check_table_commands(db_path: Path, tmp: Path, **who: str) -> None:
     out = invoke(runner, db_path, "analyze", str(batch)).output
     for name in ids:
         assert name in out, (name, out)
+
+
+@pytest.mark.parametrize(
+    "extra", ["[bold red]x[/] :smile: <script>", "[/red] \\[b] trail \\", "[link=http://x]y"]
+)
+def test_deals_analyze_quotes_note_text_verbatim(tmp_path: Path, extra: str) -> None:
+    """The evidence column of `deals analyze` quotes the note as written."""
+    db_path = tmp_path / "kamcoach.db"
+    db = open_db(db_path)
+    seed(db, account="Acme", deal="ERP", owner="Sam", contact="Jo", author="Me", extra=extra)
+    db.close()
+    out = invoke(CliRunner(), db_path, "deals", "analyze", "1").output
+    assert f"The budget of 120k for {extra} is approved by the CFO." in out, out
 
 
 # One shared analyser load for the whole module: CliRunner runs in this process.

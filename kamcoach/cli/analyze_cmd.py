@@ -14,6 +14,7 @@ import click
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console, render_rows
 from kamcoach.errors import InputError
+from kamcoach.textsafe import plain
 
 STATUS_STYLE = {
     "missing": "dim",
@@ -118,7 +119,9 @@ def print_analysis(analysis: Any, text: str, playbooks: Any) -> None:
     out = console()
     pb = playbooks.playbook(analysis.playbook)
     table = Table(
-        title=f"{pb.name.get(analysis.lang)} · lang {analysis.lang} · overall {analysis.overall:.0f}/100",
+        title=Text(
+            f"{pb.name.get(analysis.lang)} · lang {analysis.lang} · overall {analysis.overall:.0f}/100"
+        ),
         header_style="bold",
         show_lines=True,
     )
@@ -139,7 +142,7 @@ def print_analysis(analysis: Any, text: str, playbooks: Any) -> None:
                 )
             )
         table.add_row(
-            crit.name.get(analysis.lang),
+            plain(crit.name.get(analysis.lang)),
             str(score.score),
             Text(score.status, style=STATUS_STYLE.get(score.status, "")),
             cell,
@@ -151,9 +154,9 @@ def print_analysis(analysis: Any, text: str, playbooks: Any) -> None:
             people.add_column(col)
         for p in analysis.people:
             people.add_row(
-                p.name,
-                p.title or "",
-                p.role or "",
+                plain(p.name),
+                plain(p.title),
+                plain(p.role),
                 str(p.contact_id) if p.contact_id else "new",
             )
         out.print(people)

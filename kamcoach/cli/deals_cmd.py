@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import click
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import STAGES
 from kamcoach.storage import repo
+from kamcoach.textsafe import plain
 
 
 @click.group()
@@ -110,25 +111,29 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
         return
     out = console()
-    out.print(
-        Panel(
-            f"{row['account']} · {row['stage']} · {row['amount']:,.0f} {row['currency']} · "
-            f"close {row['close_date'] or '?'} · {row['owner']} · {row['type']} · playbook {row['playbook']}"
-            + (
-                f"\npaused until {row['paused_until']}: {row['pause_reason']}"
-                if row["pause_reason"]
-                else ""
-            ),
-            title=f"#{row['id']} {row['name']}",
-        )
+    # Every user value goes in as Text (plain): names are shown, never read as markup.
+    head = Text.assemble(
+        plain(row["account"]),
+        f" · {row['stage']} · {row['amount']:,.0f} ",
+        plain(row["currency"]),
+        f" · close {row['close_date'] or '?'} · ",
+        plain(row["owner"]),
+        f" · {row['type']} · playbook ",
+        plain(row["playbook"]),
     )
+    if row["pause_reason"]:
+        head.append(f"\npaused until {row['paused_until']}: ")
+        head.append(str(row["pause_reason"]))
+    out.print(Panel(head, title=Text(f"#{row['id']} {row['name']}")))
     if contacts:
         table = Table(title="Contacts", header_style="bold")
         for col in ("name", "title", "role", "engaged"):
             table.add_column(col)
         for c in contacts:
             name = c["name"] + (" (left)" if c["left_company"] else "")
-            table.add_row(name, c["title"] or "", c["role"], "yes" if c["engaged"] else "no")
+            table.add_row(
+                plain(name), plain(c["title"]), plain(c["role"]), "yes" if c["engaged"] else "no"
+            )
         out.print(table)
     if history:
         table = Table(title="History", header_style="bold")
@@ -136,7 +141,10 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             table.add_column(col)
         for h in history:
             table.add_row(
-                h["changed_at"][:10], h["field"], h["old_value"] or "", h["new_value"] or ""
+                plain(h["changed_at"][:10]),
+                plain(h["field"]),
+                plain(h["old_value"]),
+                plain(h["new_value"]),
             )
         out.print(table)
     if review is not None:
@@ -152,22 +160,22 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             criterion = playbooks.criteria.get(cid)
             quote = next((e for e in s.evidence if e.text.strip()), None)
             if s.reason:
-                evidence = f"[cyan]override: {escape(s.reason)}[/cyan]"
+                evidence = plain(f"override: {s.reason}", style="cyan")
             elif quote is not None:
                 text = quote.text.strip()
                 text = text if len(text) <= 90 else text[:89] + "…"
-                evidence = f"[red]not: {escape(text)}[/red]" if quote.negated else escape(text)
+                evidence = plain(f"not: {text}", style="red") if quote.negated else plain(text)
             else:
-                evidence = ""
+                evidence = Text()
             table.add_row(
-                criterion.name.get(lang) if criterion else cid,
+                plain(criterion.name.get(lang) if criterion else cid),
                 str(s.score),
                 status_label(s.status, lang),
                 evidence,
             )
         out.print(table)
-    out.print(f"\n[bold]Notes[/bold] ({len(notes)}, newest first)")
+    out.print(Text.assemble(("\nNotes", "bold"), f" ({len(notes)}, newest first)"))
     for n in notes:
-        out.print(f"[dim]{n['created_at'][:10]} {n['author'] or ''}[/dim]")
-        out.print(n["text"], markup=False)
+        out.print(plain(f"{n['created_at'][:10]} {n['author'] or ''}", style="dim"))
+        out.print(plain(n["text"]))
         out.print()

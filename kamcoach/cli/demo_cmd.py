@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console
@@ -26,8 +27,11 @@ def demo(obj: Ctx, force: bool) -> None:
     out = console()
     counts = load_demo(obj.db, force=force)
     out.print(
-        f"[green]Demo loaded[/green] into {obj.path}: {counts['accounts']} accounts, "
-        f"{counts['contacts']} contacts, {counts['opportunities']} deals, {counts['notes']} notes."
+        Text.assemble(
+            ("Demo loaded", "green"),
+            f" into {obj.path}: {counts['accounts']} accounts, {counts['contacts']} contacts, "
+            f"{counts['opportunities']} deals, {counts['notes']} notes.",
+        )
     )
     _analyse_demo(obj)
     from kamcoach.cli.pipeline_cmd import print_pipeline_table

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
@@ -25,6 +25,7 @@ from kamcoach.io.safe_write import (
     write_atomic,
 )
 from kamcoach.io.values import DATE_ORDERS
+from kamcoach.textsafe import plain
 
 if TYPE_CHECKING:
     from kamcoach.io.importer import ImportPlan
@@ -188,7 +189,13 @@ def _import(
 @contextmanager
 def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar that only appears for files over PROGRESS_THRESHOLD rows."""
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     bars: list[Progress] = []
 
@@ -196,7 +203,14 @@ def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
         if total < PROGRESS_THRESHOLD:
             return
         if not bars:
-            bars.append(Progress(console=out, transient=True))
+            # The label holds the file name: shown as text (the default column reads markup).
+            columns = (
+                TextColumn("{task.description}", markup=False, style="progress.description"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+            )
+            bars.append(Progress(*columns, console=out, transient=True))
             bars[0].start()
             bars[0].add_task(label, total=total)
         bars[0].update(bars[0].task_ids[0], completed=done)
@@ -210,16 +224,16 @@ def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
 
 def _print_mapping(out: Console, plan: ImportPlan) -> None:
     table = Table(
-        title=f"{plan.crm.label} {plan.kind} export: {plan.path.name}",
+        title=Text(f"{plan.crm.label} {plan.kind} export: {plan.path.name}"),
         header_style="bold",
     )
     table.add_column("column in file")
     table.add_column("kamcoach field")
     table.add_column("match", justify="right")
     for m in plan.mapping.matches:
-        table.add_row(escape(m.header), m.field, "exact" if m.score >= 100 else f"{m.score:.0f}%")
+        table.add_row(plain(m.header), m.field, "exact" if m.score >= 100 else f"{m.score:.0f}%")
     for header in plan.mapping.ignored:
-        table.add_row(escape(header), "[dim](ignored)[/dim]", "")
+        table.add_row(plain(header), Text("(ignored)", style="dim"), "")
     out.print(table)
     # One line under the table (a caption would wrap to the table's width).
     out.print(
@@ -246,7 +260,7 @@ def _print_bad_rows(out: Console, plan: ImportPlan) -> None:
     table.add_column("row", justify="right")
     table.add_column("reason")
     for bad in plan.bad_rows[:BAD_ROWS_SHOWN]:
-        table.add_row(str(bad.row), escape(bad.reason))
+        table.add_row(str(bad.row), plain(bad.reason))
     out.print(table)
     if len(plan.bad_rows) > BAD_ROWS_SHOWN:
         out.print(f"... and {len(plan.bad_rows) - BAD_ROWS_SHOWN} more (use --bad-rows FILE.csv)")

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kamcoach.io.csv_cells import neutralise
+from kamcoach.textsafe import md, plain
 
 FORMATS = ("table", "json", "jsonl", "csv", "md")
 
@@ -81,16 +82,17 @@ def render_rows(
     elif fmt == "md":
         write(markdown_table(rows, cols, title=title))
     else:
-        table = Table(title=title, show_lines=False, header_style="bold")
+        # Cells, headers and title as Text: names and ids are shown, never read as markup.
+        table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
         for c in cols:
             numeric = bool(rows) and all(
                 isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
                 for r in rows
                 if r.get(c) is not None
             )
-            table.add_column(c.replace("_", " "), justify="right" if numeric else "left")
+            table.add_column(plain(c.replace("_", " ")), justify="right" if numeric else "left")
         for r in rows:
-            table.add_row(*[_cell(r.get(c)) for c in cols])
+            table.add_row(*[plain(_cell(r.get(c))) for c in cols])
         console().print(table)
 
 
@@ -104,11 +106,16 @@ def _csv_value(value: Any) -> Any:
 def markdown_table(
     rows: list[dict[str, Any]], cols: Sequence[str], *, title: str | None = None
 ) -> str:
+    """A Markdown table; every value as literal text (no HTML, links or emphasis)."""
     lines = []
     if title:
-        lines += [f"## {title}", ""]
-    lines.append("| " + " | ".join(c.replace("_", " ") for c in cols) + " |")
+        lines += [f"## {md(title)}", ""]
+    lines.append("| " + " | ".join(_md_cell(c.replace("_", " ")) for c in cols) + " |")
     lines.append("|" + "|".join("---" for _ in cols) + "|")
     for r in rows:
-        lines.append("| " + " | ".join(_cell(r.get(c)).replace("|", "\\|") for c in cols) + " |")
+        lines.append("| " + " | ".join(_md_cell(_cell(r.get(c))) for c in cols) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return md(text).replace("|", "\\|")

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +29,7 @@ from kamcoach.review.report import (
     render_html,
     render_markdown,
 )
+from kamcoach.textsafe import plain
 
 PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
 _RICH_HEAT = {
@@ -127,9 +127,9 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         table.add_row(
             str(d.id),
             Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks)),
-            _initials(d.owner),
+            plain(_initials(d.owner)),
             d.stage,
-            _short_amount(d.amount, d.currency),
+            plain(_short_amount(d.amount, d.currency)),
             d.close_date.isoformat() if d.close_date else "",
             "n/a" if d.score is None else f"{d.score:.0f}",
             Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
@@ -142,8 +142,10 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         out.print("[bold]Exceptions[/bold] (why each deal is flagged, and what to ask next)")
     for d in flagged:
         out.print(
-            f"\n[bold]#{d.id} {escape(d.name)}[/bold] · {escape(d.account)} · {escape(d.owner)} · "
-            f"{d.stage} · {_short_amount(d.amount, d.currency)}"
+            Text.assemble(
+                (f"\n#{d.id} {d.name}", "bold"),
+                f" · {d.account} · {d.owner} · {d.stage} · {_short_amount(d.amount, d.currency)}",
+            )
         )
         strip = Text("  criteria        ")
         strip.append_text(heat_strip(d, playbooks))
@@ -328,16 +330,20 @@ def coach(
     for rep in reps:
         trend = rep.trend
         out.print(
-            f"\n[bold]{rep.owner}[/bold]: {rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} "
-            f"analysed; average review score {trend.previous if trend.previous is not None else '—'}"
-            f" → {trend.recent if trend.recent is not None else '—'} ({trend.direction})"
+            Text.assemble(
+                (f"\n{rep.owner}", "bold"),
+                f": {rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, "
+                f"{rep.analysed_deals} analysed; average review score "
+                f"{trend.previous if trend.previous is not None else '—'}"
+                f" → {trend.recent if trend.recent is not None else '—'} ({trend.direction})",
+            )
         )
         table = Table(header_style="bold")
         for col in ("criterion", "missing", "avg score (prev → last 30 d)"):
             table.add_column(col)
         for g in rep.criteria:
             table.add_row(
-                g.name,
+                plain(g.name),
                 f"{g.missing}/{g.deals} ({g.missing_share:.0%})",
                 f"{'—' if g.trend.previous is None else f'{g.trend.previous:.1f}'} → "
                 f"{'—' if g.trend.recent is None else f'{g.trend.recent:.1f}'}",

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.playbooks.loader import load_playbooks
+from kamcoach.textsafe import plain
 
 
 @click.group()
@@ -73,39 +75,49 @@ def show(obj: Ctx, playbook_id: str, lang: str) -> None:
     out = console()
     if playbook_id == pset.method.id:
         method = pset.method
-        out.print(Panel(method.description.get(lang), title=method.name.get(lang)))
+        out.print(Panel(plain(method.description.get(lang)), title=plain(method.name.get(lang))))
         for principle in method.principles[lang]:
-            out.print(f"  • {principle}")
+            out.print(plain(f"  • {principle}"))
         table = Table(header_style="bold")
         for col in ("phase", "minutes", "goal", "uncovers"):
             table.add_column(col)
         for ph in method.phases:
             table.add_row(
-                ph.name.get(lang),
+                plain(ph.name.get(lang)),
                 f"{ph.start_minute}-{ph.end_minute}",
-                ph.goal.get(lang),
-                ", ".join(ph.uncovers),
+                plain(ph.goal.get(lang)),
+                plain(", ".join(ph.uncovers)),
             )
         out.print(table)
         return
     pb = pset.playbook(playbook_id)
-    out.print(Panel(pb.description.get(lang), title=f"{pb.name.get(lang)} ({pb.id})"))
+    # Team playbooks are user files: their texts are shown as Text, never read as markup.
+    out.print(Panel(plain(pb.description.get(lang)), title=plain(f"{pb.name.get(lang)} ({pb.id})")))
     for cid, weight in pb.weights.items():
         crit = pset.criteria[cid]
-        out.print(f"\n[bold]{crit.name.get(lang)}[/bold] [dim]({cid}, weight {weight:g})[/dim]")
-        out.print(f"  {crit.definition.get(lang)}")
-        out.print(f"  [italic]{crit.why.get(lang)}[/italic]")
+        out.print(
+            Text.assemble(
+                (f"\n{crit.name.get(lang)}", "bold"), " ", (f"({cid}, weight {weight:g})", "dim")
+            )
+        )
+        out.print(plain(f"  {crit.definition.get(lang)}"))
+        out.print(Text.assemble("  ", (crit.why.get(lang), "italic")))
         for level, text in enumerate(crit.rubric):
-            out.print(f"  [cyan]{level}[/cyan] {text.get(lang)}")
+            out.print(Text.assemble("  ", (str(level), "cyan"), " ", text.get(lang)))
         for q in crit.questions:
             out.print(
-                f"  [green]?[/green] {q.text.get(lang)} [dim]({q.phase}: {q.when.get(lang)})[/dim]"
+                Text.assemble(
+                    "  ",
+                    ("?", "green"),
+                    f" {q.text.get(lang)} ",
+                    (f"({q.phase}: {q.when.get(lang)})", "dim"),
+                )
             )
     gates = Table(title="Stage gates (minimum score)", header_style="bold")
     gates.add_column("stage")
     gates.add_column("probability", justify="right")
     for cid in pb.criteria_ids:
-        gates.add_column(pset.criteria[cid].short, justify="right")
+        gates.add_column(plain(pset.criteria[cid].short), justify="right")
     for stage in pb.stages:
         gates.add_row(
             stage.id,

@@ -10,14 +10,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
+from kamcoach.textsafe import plain
 
 
 @click.command("prep")
@@ -110,50 +111,53 @@ def _print_table(checklist: object) -> None:
 
     tiers = TIER_LABEL.get(c.lang, TIER_LABEL["en"])
     out = console()
-    out.print(
-        Panel(
-            f"{c.account or '?'} · {c.stage}"
-            + (f" → {c.next_stage}" if c.next_stage else "")
-            + f" · {c.amount:,.0f} {c.currency} · {t('close')} {c.close_date or '?'} · {c.owner}"
-            f" · {c.playbook} {c.overall:.0f}/100",
-            title=f"{t('title')}: #{c.deal_id} {c.deal}",
-        )
+    # User values (names, notes, team playbook texts) as Text: shown, never read as markup.
+    head = Text.assemble(
+        plain(c.account or "?"), f" · {c.stage}", f" → {c.next_stage}" if c.next_stage else ""
     )
+    head.append(f" · {c.amount:,.0f} ")
+    head.append_text(plain(c.currency))
+    head.append(f" · {t('close')} {c.close_date or '?'} · ")
+    head.append_text(plain(c.owner))
+    head.append(" · ")
+    head.append_text(plain(c.playbook))
+    head.append(f" {c.overall:.0f}/100")
+    out.print(Panel(head, title=Text(f"{t('title')}: #{c.deal_id} {c.deal}")))
     who = Table(title=t("attend"), header_style="bold")
     who.add_column(t("role"))
     who.add_column(t("who"))
     for a in c.attendees:
         if a.missing:
-            who.add_row(a.label, f"[yellow]{escape(a.note or '')}[/yellow]")
+            who.add_row(plain(a.label), plain(a.note, style="yellow"))
         else:
-            text = escape(a.name or "")
+            text = plain(a.name)
             if a.title:
-                text += f", {escape(a.title)}"
+                text.append(f", {a.title}")
             if a.note:
-                text += f" [yellow]({escape(a.note)})[/yellow]"
-            who.add_row(a.label, text)
+                text.append(f" ({a.note})", style="yellow")
+            who.add_row(plain(a.label), text)
     out.print(who)
     if not c.items:
-        out.print(t("none"))
+        out.print(plain(t("none")))
         return
     table = Table(title=t("gaps"), header_style="bold", show_lines=True)
     table.add_column("#")
     for key in ("when", "criterion", "current", "ask", "confirm"):
         table.add_column(t(key).lower())
     for i, it in enumerate(c.items, 1):
-        known = (
-            f"\n[dim]{t('known')}: " + escape("; ".join(it.evidence)) + "[/dim]"
-            if it.evidence
-            else ""
-        )
+        ask = plain(it.question)
+        if it.evidence:
+            ask.append(f"\n{t('known')}: " + "; ".join(it.evidence), style="dim")
         table.add_row(
             str(i),
-            f"{it.phase_name}\n[dim]{it.timing}[/dim]",
-            it.name,
-            f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
-            f"({tiers.get(it.tier, it.tier)})",
-            escape(it.question) + known,
-            escape(it.confirm),
+            Text.assemble(it.phase_name, "\n", (it.timing, "dim")),
+            plain(it.name),
+            plain(
+                f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
+                f"({tiers.get(it.tier, it.tier)})"
+            ),
+            ask,
+            plain(it.confirm),
         )
     out.print(table)
 

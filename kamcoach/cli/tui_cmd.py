@@ -7,6 +7,7 @@ lands on real-looking data instead of an empty table.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def tui(obj: Ctx, no_model: bool) -> None:
         analyse_on_ready=notice is not None,
     )
     app.run()
+    if app.return_code:
+        # Textual prints the crash and returns; the shell must see a failure, not exit 0.
+        sys.exit(app.return_code)
 
 
 def register(group: click.Group) -> None:

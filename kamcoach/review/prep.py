@@ -22,6 +22,7 @@ from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Criterion, Method, Phase, PlaybookSet, Question
 from kamcoach.storage import repo
+from kamcoach.textsafe import md
 
 #: Roles a deal needs in the room sooner or later, most important first.
 KEY_ROLES: tuple[str, ...] = ("economic_buyer", "champion", "technical_evaluator")
@@ -505,42 +506,43 @@ def checklist_markdown(checklist: Checklist) -> str:
     t = _MD.get(checklist.lang, _MD["en"])
     tiers = TIER_LABEL.get(checklist.lang, TIER_LABEL["en"])
     c = checklist
+    # Names, notes and playbook texts as literal Markdown text: no HTML, links or emphasis.
     lines = [
-        f"# {t['title']}: {c.deal} ({c.account or '?'})",
+        f"# {t['title']}: {md(c.deal)} ({md(c.account or '?')})",
         "",
         f"- {t['stage']}: **{c.stage}**"
         + (f" ({t['next']}: {c.next_stage})" if c.next_stage else ""),
-        f"- {c.amount:,.0f} {c.currency} · {t['close']} {c.close_date or '?'} · {c.owner}",
-        f"- {t['score']} ({c.playbook}): {c.overall:.0f}/100",
+        f"- {c.amount:,.0f} {md(c.currency)} · {t['close']} {c.close_date or '?'} · {md(c.owner)}",
+        f"- {t['score']} ({md(c.playbook)}): {c.overall:.0f}/100",
         "",
         f"## {t['attend']}",
         "",
     ]
     for a in c.attendees:
         if a.missing:
-            lines.append(f"- [ ] **{a.label}**: {a.note}")
+            lines.append(f"- [ ] **{md(a.label)}**: {md(a.note)}")
         else:
-            who = (a.name or "") + (f", {a.title}" if a.title else "")
-            lines.append(f"- **{a.label}**: {who}" + (f" ({a.note})" if a.note else ""))
+            who = md(a.name or "") + (f", {md(a.title)}" if a.title else "")
+            lines.append(f"- **{md(a.label)}**: {who}" + (f" ({md(a.note)})" if a.note else ""))
     lines.append("")
     if not c.items:
         lines += [t["none"], ""]
     for guide in c.phases:
-        lines += [f"## {guide.name} ({guide.timing})", "", f"_{guide.goal}_", ""]
+        lines += [f"## {md(guide.name)} ({md(guide.timing)})", "", f"_{md(guide.goal)}_", ""]
         if guide.tips:
             lines.append(f"{t['tips']}:")
-            lines += [f"- {tip}" for tip in guide.tips]
+            lines += [f"- {md(tip)}" for tip in guide.tips]
             lines.append("")
         for it in (i for i in c.items if i.phase == guide.id):
             lines += [
-                f"### [ ] {it.name}: {it.score}/3 {status_label(it.status, c.lang)}"
+                f"### [ ] {md(it.name)}: {it.score}/3 {status_label(it.status, c.lang)}"
                 f" → {it.target}/3 ({tiers[it.tier]})",
                 "",
-                f"- **{t['ask']}**: “{it.question}”",
-                f"- **{t['when']}**: {it.timing}. {it.when}",
-                f"- **{t['confirm']}**: {it.confirm}",
+                f"- **{t['ask']}**: “{md(it.question)}”",
+                f"- **{t['when']}**: {md(it.timing)}. {md(it.when)}",
+                f"- **{t['confirm']}**: {md(it.confirm)}",
                 f"- **{t['known']}**: "
-                + ("; ".join(f"“{e}”" for e in it.evidence) if it.evidence else t["nothing"]),
+                + ("; ".join(f"“{md(e)}”" for e in it.evidence) if it.evidence else t["nothing"]),
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"

@@ -16,6 +16,7 @@ from kamcoach.playbooks.model import Method, PlaybookSet
 from kamcoach.review.coaching import RepCoaching
 from kamcoach.review.pipeline import DealRow, PipelineReport, Totals
 from kamcoach.review.prep import phase_label
+from kamcoach.textsafe import md
 
 #: Heat colours for scores 0-3, None (not analysed) and a stated gap.
 HEAT = {0: "#d73027", 1: "#fc8d59", 2: "#fee08b", 3: "#1a9850", None: "#d9d9d9", "gap": "#a50026"}
@@ -200,6 +201,11 @@ def _totals_rows(totals: Iterable[Totals]) -> list[list[str]]:
     ]
 
 
+def _md_totals_rows(totals: Iterable[Totals]) -> list[list[str]]:
+    """The totals rows for Markdown: the owner or stage as literal text."""
+    return [[md(row[0]), *row[1:]] for row in _totals_rows(totals)]
+
+
 TOTALS_HEAD = [
     "",
     "deals",
@@ -213,6 +219,8 @@ TOTALS_HEAD = [
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of cells already in Markdown (user text passed through ``md``)."""
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", "<br>")
 
@@ -245,7 +253,8 @@ def render_markdown(
     out = [
         f"# Pipeline review, {report.today.isoformat()}",
         "",
-        f"Scope: {_filters(report)}. Amounts in {_currency_note(report) or 'deal currency'}.",
+        f"Scope: {md(_filters(report))}. "
+        f"Amounts in {md(_currency_note(report) or 'deal currency')}.",
         "",
         f"**{_pct(t.share_flagged)} of the pipeline is flagged**: "
         f"{_money(t.flagged)} of {_money(t.pipeline)} across {t.flagged_deals} of {t.deals} deals; "
@@ -259,21 +268,25 @@ def render_markdown(
     ]
     rows = []
     for d in listed:
-        flags = "<br>".join(f"**{f.id}** ({f.severity}): {f.reason}" for f in d.flags) or "—"
+        # Names, reasons and questions as literal text: no HTML, links or emphasis from data.
+        flags = "<br>".join(f"**{f.id}** ({f.severity}): {md(f.reason)}" for f in d.flags) or "—"
         ask = (
-            f"[{_criterion_name(playbooks, d.next_question.criterion, d.next_question.lang)}; "
-            f"{phase_label(playbooks.method, d.next_question.phase, d.next_question.lang)}] "
-            f"{d.next_question.text}"
+            "["
+            + md(_criterion_name(playbooks, d.next_question.criterion, d.next_question.lang))
+            + "; "
+            + md(phase_label(playbooks.method, d.next_question.phase, d.next_question.lang))
+            + "] "
+            + md(d.next_question.text)
             if d.next_question
             else ""
         )
         rows.append(
             [
-                f"#{d.id} {d.name}",
-                d.account,
-                d.owner,
+                f"#{d.id} {md(d.name)}",
+                md(d.account),
+                md(d.owner),
                 d.stage,
-                f"{_money(d.amount)} {d.currency}",
+                f"{_money(d.amount)} {md(d.currency)}",
                 d.close_date.isoformat() if d.close_date else "",
                 "n/a" if d.score is None else f"{d.score:.0f}",
                 "`" + heat_text(d, shorts) + "`",
@@ -304,19 +317,21 @@ def render_markdown(
         "",
         "## Totals by owner",
         "",
-        _md_table(["owner", *TOTALS_HEAD[1:]], _totals_rows(report.by_owner.values())),
+        _md_table(["owner", *TOTALS_HEAD[1:]], _md_totals_rows(report.by_owner.values())),
     ]
     out += [
         "## Totals by stage",
         "",
-        _md_table(["stage", *TOTALS_HEAD[1:]], _totals_rows(report.by_stage.values())),
+        _md_table(["stage", *TOTALS_HEAD[1:]], _md_totals_rows(report.by_stage.values())),
     ]
     out += [
         "## Flags",
         "",
         _md_table(["flag", "deals"], [[k, str(v)] for k, v in report.flag_counts.items()]),
         "Criteria: "
-        + ", ".join(f"{shorts[c]} = {playbooks.criteria[c].name.en}" for c in sorted(shorts))
+        + ", ".join(
+            f"{md(shorts[c])} = {md(playbooks.criteria[c].name.en)}" for c in sorted(shorts)
+        )
         + "; `-` not analysed, `!` stated gap.",
         "",
     ]
@@ -452,7 +467,7 @@ def render_coaching_markdown(
     out = ["# Coaching by rep", ""]
     for rep in reps:
         out += [
-            f"## {rep.owner}",
+            f"## {md(rep.owner)}",
             "",
             f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. Average review score "
             f"(previous 30 days → last 30 days): {_trend_text(rep.trend.recent, rep.trend.previous)}.",
@@ -461,7 +476,7 @@ def render_coaching_markdown(
                 ["criterion", "missing", "avg score trend"],
                 [
                     [
-                        g.name,
+                        md(g.name),
                         f"{g.missing}/{g.deals} ({_pct(g.missing_share)})",
                         _trend_text(g.trend.recent, g.trend.previous, 1),
                     ]
@@ -471,10 +486,10 @@ def render_coaching_markdown(
         ]
         rep_lang = rep.lang if lang == "auto" else lang
         for g in rep.weakest:
-            out.append(f"**Practise: {g.name}**")
+            out.append(f"**Practise: {md(g.name)}**")
             out.append("")
             out += [
-                f"- _{_phase(method, q.phase, rep_lang)}_: {q.text.get(rep_lang)}"
+                f"- _{md(_phase(method, q.phase, rep_lang))}_: {md(q.text.get(rep_lang))}"
                 for q in g.questions
             ]
             out.append("")

@@ -85,7 +85,7 @@ class KamcoachApp(App[None]):
         self.push_screen(PipelineScreen())
         self.call_after_refresh(self._first_screen)
         if self.notice:
-            self.notify(self.notice, timeout=10)
+            self.notify(self.notice, timeout=10, markup=False)
         if not self.preload_model:
             self.model_state = "ready"
             self.model_event.set()
@@ -156,7 +156,9 @@ class KamcoachApp(App[None]):
     def on_notes_analysed(self, message: NotesAnalysed) -> None:
         self.busy = ""
         if message.error:
-            self.notify(f"analysing the notes failed: {message.error}", severity="error")
+            self.notify(
+                f"analysing the notes failed: {message.error}", severity="error", markup=False
+            )
             return
         self.notify(f"Analysed the demo notes: {message.deals} deals scored.", timeout=5)
         for screen in self.screen_stack:
@@ -166,7 +168,7 @@ class KamcoachApp(App[None]):
     def on_model_failed(self, message: ModelFailed) -> None:
         self.model_state = "failed"
         self.model_event.set()
-        self.notify(f"language model unavailable: {message.error}", severity="error")
+        self.notify(f"language model unavailable: {message.error}", severity="error", markup=False)
 
     def _write_timings(self) -> None:
         target = os.environ.get(TIMINGS_ENV)

@@ -7,6 +7,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from kamcoach.textsafe import textual_markup
 
 if TYPE_CHECKING:
     from kamcoach.tui.app import KamcoachApp
@@ -29,10 +33,34 @@ class DealsProvider(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(label), partial(app.jump, kind, value), help=help_text
+                    score,
+                    highlight(matcher, label),
+                    partial(app.jump, kind, value),
+                    text=label,
+                    help=textual_markup(help_text),
                 )
 
     async def discover(self) -> Hits:
         app: KamcoachApp = self.app  # type: ignore[assignment]
         for label, help_text, (kind, value) in self._targets()[:30]:
-            yield DiscoveryHit(label, partial(app.jump, kind, value), help=help_text)
+            yield DiscoveryHit(
+                Content(label),
+                partial(app.jump, kind, value),
+                text=label,
+                help=textual_markup(help_text),
+            )
+
+
+def highlight(matcher: Matcher, label: str) -> Content:
+    """The label as plain content with the fuzzy match highlighted.
+
+    ``Matcher.highlight`` reads the label as markup (a deal named ``[/red]``
+    would break the palette); the palette's help line is markup too, hence
+    ``textual_markup`` above.
+    """
+    content = Content(label)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
+from kamcoach.textsafe import plain
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -51,7 +53,7 @@ class FilterDialog(ModalScreen[Filters | None]):
         with Vertical(classes="dialog"):
             yield Label("Filter the pipeline")
             yield Select(
-                [(o, o) for o in self.owners],
+                [(plain(o), o) for o in self.owners],  # a name, never markup
                 prompt="any owner",
                 value=self.current.owner or Select.NULL,
                 id="owner",

@@ -17,6 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
@@ -50,7 +51,9 @@ class NoteDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"New note on [b]{self.deal_name}[/b] (French or English)")
+            yield Label(
+                Content.assemble("New note on ", (self.deal_name, "bold"), " (French or English)")
+            )
             yield TextArea(id="note-text", soft_wrap=True)
             yield Static("", id="note-error")
             with Horizontal(classes="buttons"):

@@ -16,10 +16,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kamcoach.storage.tx import write_error_message
+from kamcoach.textsafe import plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,14 @@ class OverrideDialog(ModalScreen[Override | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Override [b]{self.criterion_name}[/b] (now {self.score}/3)")
+            # Team playbook texts as plain content: shown, never read as markup.
+            yield Label(
+                Content.assemble(
+                    "Override ", (self.criterion_name, "bold"), f" (now {self.score}/3)"
+                )
+            )
             yield Select(
-                [(f"{i} - {text[:60]}", i) for i, text in enumerate(self.rubric)],
+                [(plain(f"{i} - {text[:60]}"), i) for i, text in enumerate(self.rubric)],
                 value=self.score,
                 allow_blank=False,
                 id="score",

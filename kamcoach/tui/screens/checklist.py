@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
@@ -77,8 +78,11 @@ class ChecklistScreen(Screen[None]):
         self.checklist = c = message.checklist
         self.markdown = checklist_markdown(c)
         self.query_one("#checklist-head", Static).update(
-            f"[b]Prep[/b] #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
-            f"{sum(1 for a in c.attendees if a.missing)} roles missing"
+            Content.assemble(
+                ("Prep", "bold"),
+                f" #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
+                f"{sum(1 for a in c.attendees if a.missing)} roles missing",
+            )
         )
         await self.query_one("#checklist-md", Markdown).update(self.markdown)
         body = self.query_one("#checklist-body")
@@ -87,7 +91,7 @@ class ChecklistScreen(Screen[None]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.query_one("#checklist-body").loading = False
-        self.notify(f"{message.what} failed: {message.error}", severity="error")
+        self.notify(f"{message.what} failed: {message.error}", severity="error", markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()

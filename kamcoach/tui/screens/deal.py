@@ -16,6 +16,7 @@ from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.storage.tx import write_error_message
+from kamcoach.textsafe import cell
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.dialogs.override import Override, OverrideDialog
@@ -103,7 +104,7 @@ class DealScreen(Screen[None]):
     def on_work_failed(self, message: WorkFailed) -> None:
         self.busy = False
         self.query_one("#scorecard", DataTable).loading = False
-        self.notify(f"{message.what} failed: {message.error}", severity="error")
+        self.notify(f"{message.what} failed: {message.error}", severity="error", markup=False)
 
     def on_deal_loaded(self, message: DealLoaded) -> None:
         self.view = view = message.view
@@ -148,7 +149,7 @@ class DealScreen(Screen[None]):
             )
             by = view.overrides.get(cid)
             table.add_row(
-                criterion.name.get(lang) if criterion else cid,
+                cell(criterion.name.get(lang) if criterion else cid),
                 score_text(value, status, lang),
                 gate_cell,
                 AUTHOR_MARK.get(by.author_kind, "?") if by else "A" if score else "",
@@ -311,7 +312,10 @@ class DealScreen(Screen[None]):
 
     def _override_chosen(self, override: Override | None) -> None:
         if override is not None:  # already stored by the dialog
-            self.notify(f"{override.criterion} set to {override.score}/3 ({override.author_kind})")
+            self.notify(
+                f"{override.criterion} set to {override.score}/3 ({override.author_kind})",
+                markup=False,
+            )
             self.reload()
 
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kamcoach.domain.stages import OPEN_STAGES
+from kamcoach.textsafe import cell
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.filters import FilterDialog, Filters
 from kamcoach.tui.messages import PipelineLoaded, WorkFailed
@@ -174,7 +175,7 @@ class PipelineScreen(Screen[None]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.query_one("#deals", DataTable).loading = False
-        self.notify(f"{message.what} failed: {message.error}", severity="error")
+        self.notify(f"{message.what} failed: {message.error}", severity="error", markup=False)
 
     # ------------------------------------------------------------ rendering
 
@@ -214,9 +215,10 @@ class PipelineScreen(Screen[None]):
                 if others:
                     flags.append(", " + ", ".join(others), style="dim")
             score = Text("  -", style="dim") if d.score is None else Text(f"{d.score:3.0f}")
+            # Names as Text cells: a str cell is read as markup by the DataTable.
             cells: list[Any] = [
                 str(d.id),
-                d.name,
+                cell(d.name),
                 STAGE_SHORT.get(d.stage, d.stage),
                 Text(
                     f"{money(d.amount)} {d.currency if d.currency != 'EUR' else '€'}",
@@ -225,9 +227,9 @@ class PipelineScreen(Screen[None]):
             ]
             if self.columns_layout == "wide":
                 cells.append(d.close_date.isoformat() if d.close_date else "")
-            cells += [short_owner(d.owner), strip, score, flags]
+            cells += [cell(short_owner(d.owner)), strip, score, flags]
             if self.columns_layout == "wide":
-                cells.append(d.account)
+                cells.append(cell(d.account))
             table.add_row(
                 *cells,
                 key=str(d.id),

@@ -120,7 +120,7 @@ class QualifyScreen(Screen[bool]):
         self.query_one("#said", TextArea).focus()
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        self.notify(f"{message.what} failed: {message.error}", severity="error")
+        self.notify(f"{message.what} failed: {message.error}", severity="error", markup=False)
 
     @property
     def criterion_id(self) -> str | None:

@@ -11,10 +11,13 @@ bad-row report). Dates are detected per file, not per value, because
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from kamcoach.domain.amounts import MAX_AMOUNT
 
 # ---------------------------------------------------------------- amounts
 
@@ -42,7 +45,9 @@ def parse_amount(text: str | None) -> tuple[float, str | None] | None:
       ("1,234" and "1.234" are 1234: CRM amounts never carry three decimals);
     - followed by one or two digits it is the decimal mark;
     - a currency symbol (€ $ £) or ISO code (EUR, USD...) may stand before or after;
-    - "12k", words or several numbers are refused.
+    - "12k", words or several numbers are refused;
+    - so are amounts beyond :data:`~kamcoach.domain.amounts.MAX_AMOUNT` either
+      way (400 nines would otherwise be stored as infinity).
     """
     if text is None:
         return None
@@ -76,6 +81,11 @@ def parse_amount(text: str | None) -> tuple[float, str | None] | None:
     if not body or not _NUMBER.fullmatch(body):
         raise ValueError(f"amount {raw!r} is not a number")
     value = _read_number(body, raw)
+    if not math.isfinite(value) or value > MAX_AMOUNT:
+        shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
+        raise ValueError(
+            f"amount {shown!r} is above the largest amount accepted ({MAX_AMOUNT:,.0f})"
+        )
     return (-value if negative else value, currency)
 
 
@@ -159,6 +169,67 @@ class MixedDates(ValueError):
         super().__init__(f"{dmy_example} / {mdy_example}")
 
 
+@dataclass(slots=True)
+class DateEvidence:
+    """What the dates read so far prove about their day/month order.
+
+    Fed one value at a time, so a file's dates can be judged while it is
+    streamed; one per column, merged in column order, gives the same examples
+    as reading the columns one after the other.
+    """
+
+    dmy_proof: str | None = None
+    mdy_proof: str | None = None
+    ambiguous: str | None = None
+    dotted: bool = False
+    numeric: bool = False
+
+    def add(self, value: str) -> None:
+        text = value.strip()
+        if not text or _ISO.fullmatch(text):
+            return
+        match = _NUMERIC.fullmatch(text)
+        if not match:
+            return
+        self.numeric = True
+        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+        self.dotted = self.dotted or sep == "."
+        if first > 12 and second <= 12:
+            self.dmy_proof = self.dmy_proof or text
+        elif second > 12 and first <= 12:
+            self.mdy_proof = self.mdy_proof or text
+        elif first != second and first <= 12 and second <= 12:
+            self.ambiguous = self.ambiguous or text
+
+    def merge(self, other: DateEvidence) -> None:
+        """Add ``other``'s evidence; this one's examples, read first, win."""
+        self.dmy_proof = self.dmy_proof or other.dmy_proof
+        self.mdy_proof = self.mdy_proof or other.mdy_proof
+        self.ambiguous = self.ambiguous or other.ambiguous
+        self.dotted = self.dotted or other.dotted
+        self.numeric = self.numeric or other.numeric
+
+    def style(self, forced: str | None = None) -> DateStyle:
+        """The order the evidence proves; see :func:`detect_date_style`."""
+        if forced is not None and forced not in DATE_ORDERS:
+            raise ValueError(f"date format {forced!r} is not one of {', '.join(DATE_ORDERS)}")
+        if forced:
+            return DateStyle(forced, f"--date-format {forced}")
+        if self.dmy_proof and self.mdy_proof:
+            raise MixedDates(self.dmy_proof, self.mdy_proof)
+        if self.dmy_proof:
+            return DateStyle("dmy", f"day first ({self.dmy_proof!r} has a day above 12)")
+        if self.mdy_proof:
+            return DateStyle("mdy", f"month first ({self.mdy_proof!r} has a day above 12)")
+        if self.dotted:
+            return DateStyle("dmy", "day first (dotted dates)")
+        if self.ambiguous:
+            raise AmbiguousDates(self.ambiguous)
+        if self.numeric:
+            return DateStyle("dmy", "day and month never differ")
+        return DateStyle("iso", "ISO (yyyy-mm-dd)")
+
+
 def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateStyle:
     """Look at every date of a file and decide how numeric dates are ordered.
 
@@ -169,39 +240,10 @@ def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateS
     """
     if forced is not None and forced not in DATE_ORDERS:
         raise ValueError(f"date format {forced!r} is not one of {', '.join(DATE_ORDERS)}")
-    dmy_proof = mdy_proof = ambiguous = None
-    dotted = numeric = False
+    evidence = DateEvidence()
     for value in values:
-        text = value.strip()
-        if not text or _ISO.fullmatch(text):
-            continue
-        match = _NUMERIC.fullmatch(text)
-        if not match:
-            continue
-        numeric = True
-        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
-        dotted = dotted or sep == "."
-        if first > 12 and second <= 12:
-            dmy_proof = dmy_proof or text
-        elif second > 12 and first <= 12:
-            mdy_proof = mdy_proof or text
-        elif first != second and first <= 12 and second <= 12:
-            ambiguous = ambiguous or text
-    if forced:
-        return DateStyle(forced, f"--date-format {forced}")
-    if dmy_proof and mdy_proof:
-        raise MixedDates(dmy_proof, mdy_proof)
-    if dmy_proof:
-        return DateStyle("dmy", f"day first ({dmy_proof!r} has a day above 12)")
-    if mdy_proof:
-        return DateStyle("mdy", f"month first ({mdy_proof!r} has a day above 12)")
-    if dotted:
-        return DateStyle("dmy", "day first (dotted dates)")
-    if ambiguous:
-        raise AmbiguousDates(ambiguous)
-    if numeric:
-        return DateStyle("dmy", "day and month never differ")
-    return DateStyle("iso", "ISO (yyyy-mm-dd)")
+        evidence.add(value)
+    return evidence.style(forced)
 
 
 def parse_datetime(text: str | None, order: str = "dmy") -> datetime | None:

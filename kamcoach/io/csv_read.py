@@ -122,7 +122,8 @@ class CsvSource:
                 next(reader, None)
                 for row in reader:
                     number += 1
-                    if not any(cell.strip() for cell in row):
+                    # The first cell usually settles it without a generator per row.
+                    if not row or not (row[0].strip() or any(c.strip() for c in row)):
                         continue
                     yield number, row
         except csv.Error as exc:

@@ -14,14 +14,15 @@ between (issue 11.7).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from kamcoach.clock import iso_datetime, iso_now
 from kamcoach.io.import_accounts import Accounts, person_key
-from kamcoach.io.import_index import TempIndex
-from kamcoach.io.import_plan import ImportPlan, Row, RowError
+from kamcoach.io.import_index import MAX_PARAMS, TempIndex
+from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount
@@ -33,6 +34,11 @@ _DEAL_COLUMNS = (
 _DEAL_KEYS = tuple(c.strip() for c in _DEAL_COLUMNS.split(","))
 
 
+#: Rows resolved together: their lookups go to SQLite as a few ``IN (...)``
+#: queries per chunk instead of several statements per row.
+CHUNK_ROWS = 400
+
+
 def _next_id(db: Database, table: str) -> int:
     return int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
 
@@ -41,209 +47,364 @@ def _name_key(account_id: int, name: str) -> str:
     return f"n\x1f{account_id}\x1f{normalise(name)}"
 
 
-def plan_deals(db: Database, plan: ImportPlan, rows: Iterator[Row], writer: ImportWriter) -> None:
-    """Read every row, count what changes into ``plan`` and hand the writes to ``writer``."""
-    conn = db.conn
-    crm = plan.crm
-    source = crm.name
-    accounts = Accounts(db, source)
-    next_account = _next_id(db, "accounts")
-    next_contact = _next_id(db, "contacts")
-    next_deal = first_new_deal = _next_id(db, "opportunities")
-    # key -> (deal id, its CRM id, row that created it): "n..." (account, name) for
-    # every deal, "x..." CRM ids of deals this file creates (others are in the index).
-    keys = TempIndex(conn, "kc_import_deal_keys")
-    keys.fill(
-        (_name_key(acc, name), deal_id, ext, None)
-        for deal_id, acc, name, ext in conn.execute(
-            "SELECT id, account_id, name, external_id FROM opportunities ORDER BY id"
-        )
-    )
-    claimed = TempIndex(conn, "kc_import_claimed")  # existing deal id -> row that matched it
-    contacts = TempIndex(conn, "kc_import_contacts")  # account + person key -> contact id
-    contacts.fill(
-        (f"{acc}\x1f{person_key(name)}", cid, None, None)
-        for cid, acc, name in conn.execute("SELECT id, account_id, name FROM contacts ORDER BY id")
-    )
-    by_ext_sql = f"SELECT {_DEAL_COLUMNS} FROM opportunities WHERE source = ? AND external_id = ?"
-    by_id_sql = f"SELECT {_DEAL_COLUMNS} FROM opportunities WHERE id = ?"
-    # The contact and whether the deal already has it, in one statement.
-    contact_sql = (
-        "SELECT c.a, EXISTS (SELECT 1 FROM main.opportunity_contacts l "
-        "WHERE l.opportunity_id = ? AND l.contact_id = c.a) "
-        "FROM temp.kc_import_contacts c WHERE c.key = ?"
-    )
-    # CRM ids are looked up in the database only when it holds deals of this CRM
-    # (those this file creates are in ``keys``).
-    stored_ext = (
-        conn.execute("SELECT 1 FROM opportunities WHERE source = ? LIMIT 1", (source,)).fetchone()
-        is not None
-    )
-    now = iso_now()
-    bad = plan.bad_rows
+@dataclass(slots=True)
+class _Parsed:
+    """One good row of a chunk, its account resolved, waiting for the chunk's lookups."""
 
-    for row in rows:
-        number = row.number
-        try:
-            values = _deal_values(row, crm)
-        except RowError as exc:
-            bad.add(number, str(exc))
-            continue
-        # -- account
-        account_name = values.pop("account")
-        account_ext = values.pop("account_ext")
-        acc_id = accounts.by_ext.get(account_ext) if account_ext else None
-        if acc_id is None:
-            found = accounts.find(account_name)
-            if found is not None:
-                acc_id = found[0]
-                if found[1] != account_name:
-                    pair = (account_name, found[1])
-                    if pair not in plan.merged_accounts:
-                        plan.merged_accounts.append(pair)
-        if acc_id is None:
-            acc_id = next_account
-            next_account += 1
-            plan.new_accounts += 1
-            writer.insert(
-                "accounts",
-                {
-                    "id": acc_id,
-                    "name": account_name,
-                    "external_id": account_ext or None,
-                    "source": source,
-                    "created_at": now,
-                },
+    number: int
+    values: dict[str, Any]
+    acc_id: int
+    ext: str
+    ext_key: str
+    name_key: str
+    contact_key: str
+
+
+def _chunks(rows: Iterator[Row | BadRow], size: int) -> Iterator[list[Row | BadRow]]:
+    chunk: list[Row | BadRow] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _in_parts(values: list[Any]) -> Iterator[tuple[list[Any], str]]:
+    """``values`` in slices small enough for one statement, with their ``?, ?...`` marks."""
+    for start in range(0, len(values), MAX_PARAMS):
+        part = values[start : start + MAX_PARAMS]
+        yield part, ", ".join("?" for _ in part)
+
+
+def plan_deals(
+    db: Database, plan: ImportPlan, rows: Iterator[Row | BadRow], writer: ImportWriter
+) -> None:
+    """Read every row, count what changes into ``plan`` and hand the writes to ``writer``."""
+    deals = _DealPass(db, plan, writer)
+    try:
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            deals.chunk(chunk)
+    finally:
+        deals.close()
+
+
+class _DealPass:
+    """The state of one pass: ids to hand out and the pass's temp-table indexes."""
+
+    def __init__(self, db: Database, plan: ImportPlan, writer: ImportWriter) -> None:
+        conn = self.conn = db.conn
+        self.plan = plan
+        self.writer = writer
+        self.crm = plan.crm
+        self.source = plan.crm.name
+        self.accounts = Accounts(db, self.source)
+        self.next_account = _next_id(db, "accounts")
+        self.next_contact = _next_id(db, "contacts")
+        self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
+        self.now = iso_now()
+        self.merged: set[tuple[str, str]] = set()
+        # key -> (deal id, its CRM id, row that created it): "n..." (account, name)
+        # for every deal, "x..." the CRM ids of deals this file creates.
+        # The names of the deals already stored are loaded at the first row that
+        # needs them: re-importing an export whose CRM ids are all known never does.
+        self.keys = TempIndex(conn, "kc_import_deal_keys")
+        self.names_loaded = False
+        self.claimed = TempIndex(conn, "kc_import_claimed")  # existing deal id -> its row
+        self.contacts = TempIndex(conn, "kc_import_contacts")  # account + person -> contact
+        self.contacts.fill(
+            (f"{acc}\x1f{person_key(name)}", cid, None, None)
+            for cid, acc, name in conn.execute(
+                "SELECT id, account_id, name FROM contacts ORDER BY id"
             )
-            accounts.add(account_name, acc_id)
-            if account_ext:
-                accounts.by_ext[account_ext] = acc_id
-        # -- deal identity
-        ext = values.pop("external_id")
-        ext_key = "x\x1f" + ext if ext else ""
-        name_key = _name_key(acc_id, values["name"])
-        existing: dict[str, Any] | None = None
-        deal_id: int | None = None
-        origin: int | None = None  # the row that created the deal, when this file did
-        if ext and stored_ext:
-            found_row = conn.execute(by_ext_sql, (source, ext)).fetchone()
-            if found_row is not None:
-                existing = dict(zip(_DEAL_KEYS, found_row, strict=True))
-                deal_id = existing["id"]
-        if deal_id is None:
-            hits = keys.get_two(ext_key, name_key)
-            hit = hits.get(ext_key) if ext else None
-            if hit is None:
-                hit = hits.get(name_key)
-                # Same name, but another CRM record: a different deal.
-                if hit is not None and ext and hit[1] not in (None, ext):
-                    hit = None
-            if hit is not None:
-                deal_id, origin = hit[0], hit[2]
-        if deal_id is not None:
-            if deal_id >= first_new_deal:  # an earlier row of this file created it
-                if origin is None:
-                    first = keys.get(ext_key)
-                    origin = first[2] if first else None
-                bad.add(number, f"same deal as row {origin} ({values['name']!r}); kept the first")
-                continue
-            if not claimed.claim(deal_id, number):
-                claim = claimed.get(deal_id)
-                where = claim[0] if claim else None
-                bad.add(number, f"same deal as row {where} ({values['name']!r}); kept the first")
-                continue
-            if existing is None:
-                found_row = conn.execute(by_id_sql, (deal_id,)).fetchone()
-                existing = dict(zip(_DEAL_KEYS, found_row, strict=True))
-        contact = values.pop("contact")
-        deal_changed = False
-        if existing is None:
-            deal_id = next_deal
-            next_deal += 1
-            created = values.pop("created_at") or now
-            plan.new_deals += 1
-            writer.insert(
-                "opportunities",
-                {
-                    "id": deal_id,
-                    "account_id": acc_id,
-                    "name": values["name"],
-                    "amount": values["amount"] if values["amount"] is not None else 0.0,
-                    "currency": values["currency"] or crm.default_currency,
-                    "stage": values["stage"],
-                    "close_date": values["close_date"],
-                    "owner": values["owner"] or "",
-                    "type": values["type"] or "new",
-                    "playbook": "meddic",
-                    "created_at": created,
-                    "stage_changed_at": created,
-                    "external_id": ext or None,
-                    "source": source,
-                },
+        )
+        # CRM ids are looked up in the database only when it holds deals of this
+        # CRM (those this file creates are in ``keys``).
+        self.stored_ext = (
+            conn.execute(
+                "SELECT 1 FROM opportunities WHERE source = ? LIMIT 1", (self.source,)
+            ).fetchone()
+            is not None
+        )
+
+    def _load_names(self) -> None:
+        """Name keys of every stored deal (the first deal of a name wins, as ids go)."""
+        self.keys.fill(
+            (_name_key(acc, name), deal_id, ext, None)
+            for deal_id, acc, name, ext in self.conn.execute(
+                "SELECT id, account_id, name, external_id FROM opportunities "
+                "WHERE id < ? ORDER BY id",
+                (self.first_new_deal,),
             )
+        )
+        self.names_loaded = True
+
+    def close(self) -> None:
+        for index in (self.keys, self.claimed, self.contacts):
+            index.drop()
+
+    # ------------------------------------------------------------ one chunk
+
+    def chunk(self, items: list[Row | BadRow]) -> None:
+        bad: list[tuple[int, str]] = []
+        parsed: list[_Parsed] = []
+        for item in items:
+            if isinstance(item, BadRow):
+                bad.append((item.row, item.reason))
+                continue
+            try:
+                values = _deal_values(item, self.crm)
+            except RowError as exc:
+                bad.append((item.number, str(exc)))
+                continue
+            acc_id = self._account(values.pop("account"), values.pop("account_ext"))
+            ext = values.pop("external_id")
+            person = values["contact"]["name"]
+            parsed.append(
+                _Parsed(
+                    number=item.number,
+                    values=values,
+                    acc_id=acc_id,
+                    ext=ext,
+                    ext_key="x\x1f" + ext if ext else "",
+                    name_key=_name_key(acc_id, values["name"]),
+                    contact_key=f"{acc_id}\x1f{person_key(person)}" if person else "",
+                )
+            )
+        if parsed:
+            self._resolve(parsed, bad)
+        bad.sort()
+        for number, reason in bad:
+            self.plan.bad_rows.add(number, reason)
+
+    def _account(self, name: str, ext: str) -> int:
+        accounts = self.accounts
+        acc_id = accounts.by_ext.get(ext) if ext else None
+        if acc_id is not None:
+            return acc_id
+        found = accounts.find(name)
+        if found is not None:
+            if found[1] != name and (name, found[1]) not in self.merged:
+                self.merged.add((name, found[1]))
+                self.plan.merged_accounts.append((name, found[1]))
+            return found[0]
+        acc_id = self.next_account
+        self.next_account += 1
+        self.plan.new_accounts += 1
+        self.writer.insert(
+            "accounts",
+            {
+                "id": acc_id,
+                "name": name,
+                "external_id": ext or None,
+                "source": self.source,
+                "created_at": self.now,
+            },
+        )
+        accounts.add(name, acc_id)
+        if ext:
+            accounts.by_ext[ext] = acc_id
+        return acc_id
+
+    def _lookups(
+        self, parsed: list[_Parsed]
+    ) -> tuple[
+        dict[str, dict[str, Any]],
+        dict[Any, tuple[Any, Any, Any]],
+        dict[Any, tuple[Any, Any, Any]],
+        dict[int, dict[str, Any]],
+        dict[Any, tuple[Any, Any, Any]],
+        set[tuple[int, int]],
+    ]:
+        """Everything the chunk's rows need from SQLite, in a few ``IN (...)`` queries."""
+        conn = self.conn
+        stored: dict[str, dict[str, Any]] = {}  # CRM id -> deal row
+        exts = [p.ext for p in parsed if p.ext]
+        if exts and self.stored_ext:
+            for part, marks in _in_parts(exts):
+                for found in conn.execute(
+                    f"SELECT {_DEAL_COLUMNS} FROM opportunities "
+                    f"WHERE source = ? AND external_id IN ({marks})",
+                    [self.source, *part],
+                ):
+                    deal = dict(zip(_DEAL_KEYS, found, strict=True))
+                    stored[deal["external_id"]] = deal
+        # CRM ids and names of the rows the database did not know by CRM id, and
+        # the CRM ids of deals this file created and already wrote (for "same as row N").
+        unknown = [p for p in parsed if not (p.ext and p.ext in stored)]
+        if unknown and not self.names_loaded:
+            self._load_names()
+        wanted = [p.ext_key for p in unknown if p.ext] + [p.name_key for p in unknown]
+        wanted += ["x\x1f" + ext for ext, d in stored.items() if d["id"] >= self.first_new_deal]
+        keys = self.keys.get_many(wanted)
+        contacts = self.contacts.get_many(p.contact_key for p in parsed if p.contact_key)
+        by_name = {hit[0] for hit in keys.values() if hit[0] < self.first_new_deal} - {
+            deal["id"] for deal in stored.values()
+        }
+        deals: dict[int, dict[str, Any]] = {d["id"]: d for d in stored.values()}
+        for part, marks in _in_parts(sorted(by_name)):
+            for found in conn.execute(
+                f"SELECT {_DEAL_COLUMNS} FROM opportunities WHERE id IN ({marks})", part
+            ):
+                deal = dict(zip(_DEAL_KEYS, found, strict=True))
+                deals[deal["id"]] = deal
+        existing_ids = sorted(i for i in deals if i < self.first_new_deal)
+        claimed = self.claimed.get_many(existing_ids)
+        links: set[tuple[int, int]] = set()
+        for part, marks in _in_parts(existing_ids):
+            links.update(
+                conn.execute(
+                    "SELECT opportunity_id, contact_id FROM opportunity_contacts "
+                    f"WHERE opportunity_id IN ({marks})",
+                    part,
+                )
+            )
+        return stored, keys, contacts, deals, claimed, links
+
+    def _resolve(self, parsed: list[_Parsed], bad: list[tuple[int, str]]) -> None:
+        stored, keys, contacts, deals, claimed, links = self._lookups(parsed)
+        plan, writer, now = self.plan, self.writer, self.now
+        # What this chunk adds, seen by its later rows, then saved in one go.
+        new_keys: dict[str, tuple[int, Any, int]] = {}
+        new_contacts: dict[str, int] = {}
+        new_claims: dict[int, int] = {}
+        for p in parsed:
+            values, ext = p.values, p.ext
+            existing: dict[str, Any] | None = None
+            deal_id: int | None = None
+            origin: int | None = None  # the row that created the deal, when this file did
             if ext:
-                keys.add_two((name_key, deal_id, ext, number), (ext_key, deal_id, ext, number))
+                existing = stored.get(ext)
+                if existing is not None:
+                    deal_id = existing["id"]
+                    hit = new_keys.get(p.ext_key) or keys.get(p.ext_key)
+                    origin = hit[2] if hit else None
+                else:
+                    hit = new_keys.get(p.ext_key) or keys.get(p.ext_key)
+                    if hit is not None:
+                        deal_id, origin = hit[0], hit[2]
+            if deal_id is None:
+                hit = new_keys.get(p.name_key) or keys.get(p.name_key)
+                # Same name, but another CRM record: a different deal.
+                if hit is not None and not (ext and hit[1] not in (None, ext)):
+                    deal_id, origin = hit[0], hit[2]
+            if deal_id is not None:
+                if deal_id >= self.first_new_deal:  # an earlier row of this file created it
+                    bad.append((p.number, _same_deal(origin, values["name"])))
+                    continue
+                claim = new_claims.get(deal_id) or (claimed.get(deal_id) or (None,))[0]
+                if claim is not None:
+                    bad.append((p.number, _same_deal(claim, values["name"])))
+                    continue
+                new_claims[deal_id] = p.number
+                existing = deals[deal_id]
+            if existing is None:
+                deal_id = self._new_deal(p)
+                if p.name_key not in keys and p.name_key not in new_keys:
+                    new_keys[p.name_key] = (deal_id, ext or None, p.number)
+                if ext:
+                    new_keys[p.ext_key] = (deal_id, ext, p.number)
+                deal_changed = False
             else:
-                keys.add(name_key, deal_id, None, number)
-        else:
-            assert deal_id is not None
-            values.pop("created_at")
-            changes = _deal_changes(existing, values, ext)
-            if changes:
-                for key in TRACKED_FIELDS:
-                    if key in changes:
-                        plan.history += 1
-                        writer.insert(
-                            "opportunity_history",
-                            {
-                                "opportunity_id": deal_id,
-                                "changed_at": now,
-                                "field": key,
-                                "old_value": _text(existing[key]),
-                                "new_value": _text(changes[key]),
-                                "source": source,
-                            },
-                        )
-                if "stage" in changes:
-                    changes["stage_changed_at"] = now
-                plan.updates += 1
-                writer.update_deal(deal_id, changes)
-                deal_changed = True
-        # -- contact
-        wrote_contact = False
-        if contact["name"]:
-            ckey = f"{acc_id}\x1f{person_key(contact['name'])}"
-            found = conn.execute(contact_sql, (deal_id, ckey)).fetchone()
-            if found is None:
-                cid = next_contact
-                next_contact += 1
-                contacts.put(ckey, cid)
-                plan.new_contacts += 1
-                writer.insert(
-                    "contacts",
+                assert deal_id is not None
+                deal_changed = self._update_deal(deal_id, existing, values, ext)
+            # -- contact
+            wrote_contact = False
+            contact = values["contact"]
+            if p.contact_key:
+                cid = new_contacts.get(p.contact_key)
+                if cid is None:
+                    found = contacts.get(p.contact_key)
+                    cid = None if found is None else found[0]
+                if cid is None:
+                    cid = self.next_contact
+                    self.next_contact += 1
+                    new_contacts[p.contact_key] = cid
+                    plan.new_contacts += 1
+                    writer.insert(
+                        "contacts",
+                        {
+                            "id": cid,
+                            "account_id": p.acc_id,
+                            "name": contact["name"],
+                            "title": contact["title"] or None,
+                            "email": contact["email"] or None,
+                            "created_at": now,
+                        },
+                    )
+                # A deal appears once per file: only one that existed before can
+                # already have the link.
+                if (deal_id, cid) not in links:
+                    plan.links += 1
+                    writer.link(deal_id, cid)
+                    wrote_contact = True
+            if existing is not None and not deal_changed:
+                if wrote_contact:
+                    plan.contact_only += 1
+                else:
+                    plan.unchanged += 1
+        self.keys.fill((k, a, b, c) for k, (a, b, c) in new_keys.items())
+        self.contacts.fill((k, cid, None, None) for k, cid in new_contacts.items())
+        self.claimed.fill((d, number, None, None) for d, number in new_claims.items())
+
+    def _new_deal(self, p: _Parsed) -> int:
+        values, crm = p.values, self.crm
+        deal_id = self.next_deal
+        self.next_deal += 1
+        created = values["created_at"] or self.now
+        self.plan.new_deals += 1
+        self.writer.insert(
+            "opportunities",
+            {
+                "id": deal_id,
+                "account_id": p.acc_id,
+                "name": values["name"],
+                "amount": values["amount"] if values["amount"] is not None else 0.0,
+                "currency": values["currency"] or crm.default_currency,
+                "stage": values["stage"],
+                "close_date": values["close_date"],
+                "owner": values["owner"] or "",
+                "type": values["type"] or "new",
+                "playbook": "meddic",
+                "created_at": created,
+                "stage_changed_at": created,
+                "external_id": p.ext or None,
+                "source": self.source,
+            },
+        )
+        return deal_id
+
+    def _update_deal(
+        self, deal_id: int, existing: dict[str, Any], values: dict[str, Any], ext: str
+    ) -> bool:
+        """Record the changes to an existing deal; False when there are none."""
+        changes = _deal_changes(existing, values, ext)
+        if not changes:
+            return False
+        for key in TRACKED_FIELDS:
+            if key in changes:
+                self.plan.history += 1
+                self.writer.insert(
+                    "opportunity_history",
                     {
-                        "id": cid,
-                        "account_id": acc_id,
-                        "name": contact["name"],
-                        "title": contact["title"] or None,
-                        "email": contact["email"] or None,
-                        "created_at": now,
+                        "opportunity_id": deal_id,
+                        "changed_at": self.now,
+                        "field": key,
+                        "old_value": _text(existing[key]),
+                        "new_value": _text(changes[key]),
+                        "source": self.source,
                     },
                 )
-                new_link = True
-            else:
-                cid, new_link = found[0], not found[1]
-            if new_link:
-                plan.links += 1
-                writer.link(deal_id, cid)
-                wrote_contact = True
-        if existing is not None and not deal_changed:
-            if wrote_contact:
-                plan.contact_only += 1
-            else:
-                plan.unchanged += 1
-    for index in (keys, claimed, contacts):
-        index.drop()
+        if "stage" in changes:
+            changes["stage_changed_at"] = self.now
+        self.plan.updates += 1
+        self.writer.update_deal(deal_id, changes)
+        return True
+
+
+def _same_deal(row: int | None, name: str) -> str:
+    return f"same deal as row {row if row is not None else '?'} ({name!r}); kept the first"
 
 
 def _text(value: Any) -> str | None:
@@ -251,14 +412,15 @@ def _text(value: Any) -> str | None:
 
 
 def _deal_values(row: Row, crm: CrmMapping) -> dict[str, Any]:
+    get = row.values.get
     name = row.required("name", "deal name")
     account = row.required("account", "account name")
     stage = None
-    status = row.get("status")
+    status = get("status", "")
     if status:
         stage = crm.map_status(status)
     if stage is None:
-        raw_stage = row.get("stage")
+        raw_stage = get("stage", "")
         if not raw_stage:
             raise RowError(f"no stage (column {row.header('stage')!r} is empty)")
         try:
@@ -266,7 +428,7 @@ def _deal_values(row: Row, crm: CrmMapping) -> dict[str, Any]:
         except ValueError as exc:
             raise RowError(str(exc)) from None
     amount = currency = None
-    raw_amount = row.get("amount")
+    raw_amount = get("amount", "")
     if raw_amount:
         try:
             parsed = parse_amount(raw_amount)
@@ -278,7 +440,7 @@ def _deal_values(row: Row, crm: CrmMapping) -> dict[str, Any]:
                 raise RowError(
                     f"column {row.header('amount')!r}: amount {raw_amount!r} is negative"
                 )
-    raw_currency = row.get("currency").upper()
+    raw_currency = get("currency", "").upper()
     if raw_currency:
         if len(raw_currency) != 3 or not raw_currency.isalpha():
             raise RowError(
@@ -293,25 +455,25 @@ def _deal_values(row: Row, crm: CrmMapping) -> dict[str, Any]:
     close = row.moment("close_date")
     created = row.moment("created_at")
     deal_type = None
-    raw_type = row.get("type")
+    raw_type = get("type", "")
     if raw_type:
         deal_type = crm.map_type(raw_type)
     return {
-        "external_id": row.get("external_id"),
+        "external_id": get("external_id", ""),
         "name": name,
         "account": account,
-        "account_ext": row.get("account_id"),
+        "account_ext": get("account_id", ""),
         "stage": stage,
         "amount": amount,
         "currency": currency,
         "close_date": close.date().isoformat() if close else None,
-        "owner": row.get("owner"),
+        "owner": get("owner", ""),
         "type": deal_type,
         "created_at": iso_datetime(created) if created else None,
         "contact": {
-            "name": row.get("contact"),
-            "title": row.get("contact_title"),
-            "email": row.get("contact_email"),
+            "name": get("contact", ""),
+            "title": get("contact_title", ""),
+            "email": get("contact_email", ""),
         },
     }
 

@@ -15,6 +15,9 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+#: Parameters per statement: below SQLite's oldest limit (999).
+MAX_PARAMS = 900
+
 
 class TempIndex:
     """``key -> (a, b, c)`` for the length of one import pass."""
@@ -38,6 +41,19 @@ class TempIndex:
     def get(self, key: Any) -> tuple[Any, Any, Any] | None:
         row = self._conn.execute(self._get, (key,)).fetchone()
         return None if row is None else (row[0], row[1], row[2])
+
+    def get_many(self, keys: Iterable[Any]) -> dict[Any, tuple[Any, Any, Any]]:
+        """The keys found among ``keys``, a few statements for any number of keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[Any, tuple[Any, Any, Any]] = {}
+        for start in range(0, len(wanted), MAX_PARAMS):
+            part = wanted[start : start + MAX_PARAMS]
+            marks = ", ".join("?" for _ in part)
+            for row in self._conn.execute(
+                f"SELECT key, a, b, c FROM temp.{self.name} WHERE key IN ({marks})", part
+            ):
+                found[row[0]] = (row[1], row[2], row[3])
+        return found
 
     def get_two(self, first: Any, second: Any) -> dict[Any, tuple[Any, Any, Any]]:
         """Both keys in one statement (one round trip instead of two): those found."""

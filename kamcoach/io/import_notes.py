@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from kamcoach.clock import iso_datetime
 from kamcoach.io.import_accounts import Accounts
 from kamcoach.io.import_index import TempIndex
-from kamcoach.io.import_plan import ImportPlan, Row, RowError
+from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import normalise
 from kamcoach.storage.repo import content_hash
@@ -90,7 +90,9 @@ class _Deals:
         return candidates[0][0]
 
 
-def plan_notes(db: Database, plan: ImportPlan, rows: Iterator[Row], writer: ImportWriter) -> None:
+def plan_notes(
+    db: Database, plan: ImportPlan, rows: Iterator[Row | BadRow], writer: ImportWriter
+) -> None:
     """Read every row, count what changes into ``plan`` and hand the writes to ``writer``."""
     conn = db.conn
     source = plan.crm.name
@@ -104,6 +106,9 @@ def plan_notes(db: Database, plan: ImportPlan, rows: Iterator[Row], writer: Impo
     )
     bad = plan.bad_rows
     for row in rows:
+        if isinstance(row, BadRow):
+            bad.add(row.row, row.reason)
+            continue
         number = row.number
         try:
             deal_id = deals.find(row, plan.crm.label)

@@ -212,7 +212,7 @@ class RowError(Exception):
 class Row:
     """One data row, read through the header mapping."""
 
-    __slots__ = ("cells", "columns", "mapping", "number", "order")
+    __slots__ = ("cells", "columns", "mapping", "number", "order", "values")
 
     def __init__(
         self,
@@ -227,12 +227,11 @@ class Row:
         self.number = number
         self.cells = cells
         self.columns = columns
+        #: field -> stripped cell, built once (a row is read a dozen times).
+        self.values = {name: cells[index].strip() for name, index in columns.items()}
 
     def get(self, name: str) -> str:
-        index = self.columns.get(name)
-        if index is None:
-            return ""
-        return self.cells[index].strip()
+        return self.values.get(name, "")
 
     def header(self, name: str) -> str:
         for m in self.mapping.matches:

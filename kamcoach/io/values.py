@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from kamcoach.domain.amounts import MAX_AMOUNT
 
@@ -30,6 +31,11 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "CHF": "CHF",
 }
 
+_SYMBOLS_LONGEST_FIRST = sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+#: Digits with at most two decimals after a dot: no grouping, nothing to guess.
+_PLAIN = re.compile(r"\d+(?:\.\d{1,2})?")
+#: Comma-grouped thousands, optional one or two decimals after a dot.
+_US_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _CODE = re.compile(r"[A-Z]{3}")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _NUMBER = re.compile(r"\d[\d.,]*")
@@ -61,26 +67,41 @@ def parse_amount(text: str | None) -> tuple[float, str | None] | None:
     if body.startswith("-"):
         negative, body = True, body[1:].strip()
     currency: str | None = None
-    for symbol in sorted(CURRENCY_SYMBOLS, key=len, reverse=True):
-        if body.startswith(symbol) or body.endswith(symbol):
-            if symbol.isalpha() and not _standalone(body, symbol):
-                continue
-            currency = CURRENCY_SYMBOLS[symbol]
-            body = body[len(symbol) :] if body.startswith(symbol) else body[: -len(symbol)]
-            break
-    if currency is None:
-        head, tail = body[:3], body[-3:]
-        if _CODE.fullmatch(head) and _standalone(body, head):
-            currency, body = head, body[3:]
-        elif _CODE.fullmatch(tail) and _standalone(body, tail):
-            currency, body = tail, body[:-3]
+    if _PLAIN.fullmatch(body):  # "120000", "45000.5": most cells, read at once
+        return _checked(float(body), raw, negative)
+    # A symbol or code stands before or after the digits: none when both ends are digits.
+    if not (body[:1].isdigit() and body[-1:].isdigit()):
+        currency, body = _split_currency(body)
     body = body.strip()
     if body.startswith("-") and not negative:
         negative, body = True, body[1:]
+    if _US_GROUPED.fullmatch(body):  # "120,000.00": what the general rules below read
+        return _checked(float(body.replace(",", "")), raw, negative, currency)
     body = _SPACES.sub("", body)
     if not body or not _NUMBER.fullmatch(body):
         raise ValueError(f"amount {raw!r} is not a number")
-    value = _read_number(body, raw)
+    return _checked(_read_number(body, raw), raw, negative, currency)
+
+
+def _split_currency(body: str) -> tuple[str | None, str]:
+    """The currency a symbol or ISO code before or after the number names, and the rest."""
+    for symbol in _SYMBOLS_LONGEST_FIRST:
+        if body.startswith(symbol) or body.endswith(symbol):
+            if symbol.isalpha() and not _standalone(body, symbol):
+                continue
+            rest = body[len(symbol) :] if body.startswith(symbol) else body[: -len(symbol)]
+            return CURRENCY_SYMBOLS[symbol], rest
+    head, tail = body[:3], body[-3:]
+    if _CODE.fullmatch(head) and _standalone(body, head):
+        return head, body[3:]
+    if _CODE.fullmatch(tail) and _standalone(body, tail):
+        return tail, body[:-3]
+    return None, body
+
+
+def _checked(
+    value: float, raw: str, negative: bool, currency: str | None = None
+) -> tuple[float, str | None]:
     if not math.isfinite(value) or value > MAX_AMOUNT:
         shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
         raise ValueError(
@@ -169,6 +190,9 @@ class MixedDates(ValueError):
         super().__init__(f"{dmy_example} / {mdy_example}")
 
 
+_SEEN_MAX = 4096
+
+
 @dataclass(slots=True)
 class DateEvidence:
     """What the dates read so far prove about their day/month order.
@@ -183,8 +207,16 @@ class DateEvidence:
     ambiguous: str | None = None
     dotted: bool = False
     numeric: bool = False
+    #: Values already counted (adding one twice changes nothing); bounded.
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, value: str) -> None:
+        seen = self._seen
+        if value in seen:
+            return
+        if len(seen) >= _SEEN_MAX:
+            seen.clear()
+        seen.add(value)
         text = value.strip()
         if not text or _ISO.fullmatch(text):
             return
@@ -250,7 +282,12 @@ def parse_datetime(text: str | None, order: str = "dmy") -> datetime | None:
     """Read one date (optionally with a time) in the file's ``order``; empty -> None."""
     if text is None or not text.strip():
         return None
-    raw = text.strip()
+    return _parse_datetime(text.strip(), order)
+
+
+@lru_cache(maxsize=4096)
+def _parse_datetime(raw: str, order: str) -> datetime:
+    """Cached: an export repeats the same close dates on thousands of rows."""
     hour = minute = second = 0
     match = _ISO.fullmatch(raw)
     if match:

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from kamcoach.cli.main import main
 from kamcoach.errors import InputError
-from kamcoach.io import importer
+from kamcoach.io import csv_read, importer
 from kamcoach.io.import_plan import BAD_ROWS_KEPT, BadRows
 from kamcoach.storage import repo
 from kamcoach.storage.db import open_db
@@ -103,7 +103,7 @@ def test_second_import_planned_before_the_first_applied_records_true_old_values(
 _PLAN_THEN_WAIT = """
 import sys, time
 from pathlib import Path
-from kamcoach.io import importer
+from kamcoach.io import csv_read, importer
 from kamcoach.storage.db import open_db
 db_path, file_b, planned, go = sys.argv[1:5]
 db = open_db(db_path)
@@ -320,3 +320,28 @@ def test_bad_rows_without_skip_roll_back_rows_already_written(
     assert result.exit_code == 1 and "1 bad row (first: row 12002:" in result.output
     assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]
     assert before is None or dump(db_path) == before
+
+
+def test_value_over_the_field_limit_is_one_line_naming_the_row(
+    runner: CliRunner, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runaway quote past the (lowered, for the test) field limit: the row, not 'single column'."""
+    monkeypatch.setattr(csv_read, "FIELD_LIMIT", 1000)
+    previous = csv.field_size_limit(1000)
+    try:
+        path = tmp_path / "deals.csv"
+        path.write_text(
+            "Opportunity Name,Account Name,Stage\n"
+            "Deal A,Acme,Prospecting\n"
+            'Deal B,"Acme' + ", and more" * 200 + "\n"
+            "Deal C,Beta,Prospecting\n",
+            encoding="utf-8",
+        )
+        result = run(runner, db_path, "import", str(path))
+    finally:
+        csv.field_size_limit(previous)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    error = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "single column" not in error[0]
+    assert "row 3 (header is row 1): a value is longer than 1,000 characters" in error[0]
+    assert rows(db_path, "SELECT COUNT(*) FROM opportunities") == [(0,)]

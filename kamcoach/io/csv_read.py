@@ -5,6 +5,11 @@ with a UTF-8 byte-order mark when "CSV UTF-8" was chosen; Salesforce and
 HubSpot export UTF-8 with commas; Pipedrive lets the user choose. The reader
 sniffs all of that so the user never has to say, and refuses binary files
 (an .xlsx renamed .csv) with one clear line instead of importing garbage.
+
+Files are streamed: the encoding is checked over the whole file in 1 MiB
+chunks, the separator sniffed on the first 50 lines (at most 1 MiB), and the
+rows read one at a time by :meth:`CsvSource.rows`, so a 100,000-row export
+costs no more memory than a 10-row one.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ _SAMPLE_CHARS = 1 << 20
 _CHUNK = 1 << 20
 
 #: Longest CSV field accepted, in characters. Python's default (131,072) is
-#: shorter than a long pasted call note; 64 Mi characters is 32 times the
+#: shorter than a long pasted call note; 64 Mi characters is over 30 times the
 #: 2,000,000 characters the analyser reads at once, yet bounded, so a file
 #: with a runaway quote still fails with a clear row-level error.
 FIELD_LIMIT = 64 * 1024 * 1024
@@ -54,10 +59,14 @@ def sniff_delimiter(text: str, path: Path) -> str:
     sample = "\n".join(lines)
     best, best_key = ",", (-1, -1)
     for delimiter in DELIMITERS:
+        parsed: list[list[str]] = []
         try:
-            parsed = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
-        except csv.Error:
-            continue
+            parsed.extend(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        except csv.Error as exc:
+            if not _too_long(exc):
+                continue
+            # A value over the limit: judge on the rows before it; reading the
+            # file then names the row (it used to end as "a single column").
         if not parsed:
             continue
         width = len(parsed[0])
@@ -139,9 +148,13 @@ class CsvSource:
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def _too_long(exc: csv.Error) -> bool:
+    return "field larger than field limit" in str(exc)
+
+
 def _csv_error(exc: csv.Error) -> str:
     text = str(exc)
-    if "field larger than field limit" in text:
+    if _too_long(exc):
         return f"a value is longer than {FIELD_LIMIT:,} characters (a quote left open?)"
     return text
 

@@ -43,8 +43,12 @@ def _next_id(db: Database, table: str) -> int:
     return int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
 
 
+#: Deal names rarely repeat: normalised without the cache (which would only churn).
+_normalise_name = normalise.__wrapped__
+
+
 def _name_key(account_id: int, name: str) -> str:
-    return f"n\x1f{account_id}\x1f{normalise(name)}"
+    return f"n\x1f{account_id}\x1f{_normalise_name(name)}"
 
 
 @dataclass(slots=True)
@@ -100,6 +104,7 @@ class _DealPass:
         self.crm = plan.crm
         self.source = plan.crm.name
         self.accounts = Accounts(db, self.source)
+        self.reader = _DealReader(plan.crm)
         self.next_account = _next_id(db, "accounts")
         self.next_contact = _next_id(db, "contacts")
         self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
@@ -154,7 +159,7 @@ class _DealPass:
                 bad.append((item.row, item.reason))
                 continue
             try:
-                values = _deal_values(item, self.crm)
+                values = self.reader.values(item)
             except RowError as exc:
                 bad.append((item.number, str(exc)))
                 continue
@@ -411,71 +416,113 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _deal_values(row: Row, crm: CrmMapping) -> dict[str, Any]:
-    get = row.values.get
-    name = row.required("name", "deal name")
-    account = row.required("account", "account name")
-    stage = None
-    status = get("status", "")
-    if status:
-        stage = crm.map_status(status)
-    if stage is None:
-        raw_stage = get("stage", "")
+_CACHE_MAX = 4096
+
+
+class _DealReader:
+    """Reads one row's deal fields; remembers what repeats (stages, types, dates).
+
+    An export repeats a handful of stage names and a few hundred dates on
+    thousands of rows: each is mapped or parsed once per pass (caches are
+    cleared past :data:`_CACHE_MAX` entries, so they stay small).
+    """
+
+    def __init__(self, crm: CrmMapping) -> None:
+        self.crm = crm
+        self.stages: dict[tuple[str, str], str] = {}
+        self.types: dict[str, str | None] = {}
+        self.days: dict[str, str | None] = {}
+        self.moments: dict[str, str | None] = {}
+
+    def values(self, row: Row) -> dict[str, Any]:
+        get = row.values.get
+        name = row.required("name", "deal name")
+        account = row.required("account", "account name")
+        status, raw_stage = get("status", ""), get("stage", "")
+        stage = self.stages.get((status, raw_stage))
+        if stage is None:
+            stage = self._stage(row, status, raw_stage)
+            _remember(self.stages, (status, raw_stage), stage)
+        amount = currency = None
+        raw_amount = get("amount", "")
+        if raw_amount:
+            try:
+                parsed = parse_amount(raw_amount)
+            except ValueError as exc:
+                raise RowError(f"column {row.header('amount')!r}: {exc}") from None
+            if parsed is not None:
+                amount, currency = parsed
+                if amount < 0:
+                    raise RowError(
+                        f"column {row.header('amount')!r}: amount {raw_amount!r} is negative"
+                    )
+        raw_currency = get("currency", "").upper()
+        if raw_currency:
+            if len(raw_currency) != 3 or not raw_currency.isalpha():
+                raise RowError(
+                    f"column {row.header('currency')!r}: {raw_currency!r} is not a currency code"
+                )
+            if currency and currency != raw_currency:
+                raise RowError(
+                    f"amount {raw_amount!r} is in {currency} but column "
+                    f"{row.header('currency')!r} says {raw_currency}"
+                )
+            currency = raw_currency
+        raw_close = get("close_date", "")
+        close = self.days.get(raw_close, "")
+        if close == "":
+            moment = row.moment("close_date")
+            close = moment.date().isoformat() if moment else None
+            _remember(self.days, raw_close, close)
+        raw_created = get("created_at", "")
+        created = self.moments.get(raw_created, "")
+        if created == "":
+            moment = row.moment("created_at")
+            created = iso_datetime(moment) if moment else None
+            _remember(self.moments, raw_created, created)
+        raw_type = get("type", "")
+        deal_type = None
+        if raw_type:
+            deal_type = self.types.get(raw_type, "")
+            if deal_type == "":
+                deal_type = self.crm.map_type(raw_type)
+                _remember(self.types, raw_type, deal_type)
+        return {
+            "external_id": get("external_id", ""),
+            "name": name,
+            "account": account,
+            "account_ext": get("account_id", ""),
+            "stage": stage,
+            "amount": amount,
+            "currency": currency,
+            "close_date": close,
+            "owner": get("owner", ""),
+            "type": deal_type,
+            "created_at": created,
+            "contact": {
+                "name": get("contact", ""),
+                "title": get("contact_title", ""),
+                "email": get("contact_email", ""),
+            },
+        }
+
+    def _stage(self, row: Row, status: str, raw_stage: str) -> str:
+        crm = self.crm
+        stage = crm.map_status(status) if status else None
+        if stage is not None:
+            return stage
         if not raw_stage:
             raise RowError(f"no stage (column {row.header('stage')!r} is empty)")
         try:
-            stage = crm.map_stage(raw_stage)
+            return crm.map_stage(raw_stage)
         except ValueError as exc:
             raise RowError(str(exc)) from None
-    amount = currency = None
-    raw_amount = get("amount", "")
-    if raw_amount:
-        try:
-            parsed = parse_amount(raw_amount)
-        except ValueError as exc:
-            raise RowError(f"column {row.header('amount')!r}: {exc}") from None
-        if parsed is not None:
-            amount, currency = parsed
-            if amount < 0:
-                raise RowError(
-                    f"column {row.header('amount')!r}: amount {raw_amount!r} is negative"
-                )
-    raw_currency = get("currency", "").upper()
-    if raw_currency:
-        if len(raw_currency) != 3 or not raw_currency.isalpha():
-            raise RowError(
-                f"column {row.header('currency')!r}: {raw_currency!r} is not a currency code"
-            )
-        if currency and currency != raw_currency:
-            raise RowError(
-                f"amount {raw_amount!r} is in {currency} but column "
-                f"{row.header('currency')!r} says {raw_currency}"
-            )
-        currency = raw_currency
-    close = row.moment("close_date")
-    created = row.moment("created_at")
-    deal_type = None
-    raw_type = get("type", "")
-    if raw_type:
-        deal_type = crm.map_type(raw_type)
-    return {
-        "external_id": get("external_id", ""),
-        "name": name,
-        "account": account,
-        "account_ext": get("account_id", ""),
-        "stage": stage,
-        "amount": amount,
-        "currency": currency,
-        "close_date": close.date().isoformat() if close else None,
-        "owner": get("owner", ""),
-        "type": deal_type,
-        "created_at": iso_datetime(created) if created else None,
-        "contact": {
-            "name": get("contact", ""),
-            "title": get("contact_title", ""),
-            "email": get("contact_email", ""),
-        },
-    }
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
 
 
 def _deal_changes(existing: dict[str, Any], values: dict[str, Any], ext: str) -> dict[str, Any]:

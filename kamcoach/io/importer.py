@@ -148,7 +148,7 @@ def _rows(
         if on_bad is not None and bad:
             on_bad()
             on_bad = None
-        if len(cells) < width or any(c.strip() for c in cells[width:]):
+        if len(cells) != width and (len(cells) < width or any(c.strip() for c in cells[width:])):
             lines = 1 + sum(c.rstrip("\r\n").count("\n") for c in cells)
             # An unclosed quote swallows the following lines into this row: say so.
             hint = (

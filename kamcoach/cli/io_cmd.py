@@ -75,9 +75,9 @@ def import_(
 
     Headers are mapped to kamcoach fields automatically (English or French
     exports; UTF-8, UTF-8 with BOM or cp1252; , ; tab or | separators) and
-    the mapping is printed (--dry-run shows it and writes nothing). CRM stages map to
-    kamcoach stages; accounts are deduplicated by fuzzy name ("Carrefour SA"
-    is "CARREFOUR"). Re-importing the same file changes nothing; an updated
+    the mapping is printed (--dry-run shows it and writes nothing). CRM
+    stages map to kamcoach stages; accounts are deduplicated by fuzzy name
+    ("Carrefour SA" is "CARREFOUR"). Re-importing the same file changes nothing; an updated
     export records stage, amount and close-date changes in the deal
     history. Bad rows are listed with their row number (the header is row
     1) and then nothing is written (exit code 1) unless --skip-bad-rows

@@ -21,7 +21,7 @@ the figures grow from 10,000 to 100,000 rows (memory that does not grow with
 the file gives a ratio near 1).
 
     python benchmarks/import_100k.py              # 10,000 and 100,000 rows
-    python benchmarks/import_100k.py --sizes 10000 # one size
+    python benchmarks/import_100k.py --quick      # 10,000 rows only
 """
 
 from __future__ import annotations
@@ -230,15 +230,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--accounts", type=int, default=2_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 rows only (make bench)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.rows)))
         return
+    sizes = [10_000] if args.quick else args.sizes
     print(f"{args.accounts:,} accounts for every size; one subprocess per size")
     results = []
-    for count in args.sizes:
+    for count in sizes:
         result = run_size(count, args.accounts)
         report(result)
         results.append(result)

@@ -1,12 +1,13 @@
 """Lookup tables for one import pass, kept in SQLite's temp schema instead of Python dicts.
 
-To spot the same deal twice in a file, or to link row 90,000 to the account
-row 3 created, the importer must remember every identity it has seen. Held
-in dicts that memory grows with the file (about 1 KiB a row with the old
-in-memory plan); a ``TEMP`` table lives in the connection's private temp
-database, whose page cache is bounded and spills to a temporary file, and is
-read and written without taking the main database's write lock, so a dry run
-can use it too. Each table is dropped when the pass ends.
+To spot the same deal twice in a file, or to link row 90,000 to the contact
+row 3 created, the importer must remember every identity it has seen. Held in
+dicts, that memory grows with the file (the old in-memory plan peaked at 200 MB
+of Python objects for 100,000 rows). A ``TEMP`` table lives in the
+connection's private temp database, whose page cache is bounded and spills to
+a temporary file, and is read and written without taking the main database's
+write lock, so a dry run can use it too. Each table is dropped when the pass
+ends.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ MAX_PARAMS = 900
 class TempIndex:
     """``key -> (a, b, c)`` for the length of one import pass."""
 
-    __slots__ = ("_add", "_add2", "_conn", "_get", "_get2", "_put", "name")
+    __slots__ = ("_add", "_conn", "_get", "_put", "name")
 
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self._conn = conn
@@ -31,10 +32,6 @@ class TempIndex:
         # No declared type on the key: integer and text keys compare exactly.
         conn.execute(f"CREATE TEMP TABLE {name} (key PRIMARY KEY, a, b, c) WITHOUT ROWID")
         self._get = f"SELECT a, b, c FROM temp.{name} WHERE key = ?"
-        self._get2 = f"SELECT key, a, b, c FROM temp.{name} WHERE key IN (?, ?)"
-        self._add2 = (
-            f"INSERT OR IGNORE INTO temp.{name} (key, a, b, c) VALUES (?, ?, ?, ?), (?, ?, ?, ?)"
-        )
         self._put = f"INSERT OR REPLACE INTO temp.{name} (key, a, b, c) VALUES (?, ?, ?, ?)"
         self._add = f"INSERT OR IGNORE INTO temp.{name} (key, a, b, c) VALUES (?, ?, ?, ?)"
 
@@ -55,28 +52,9 @@ class TempIndex:
                 found[row[0]] = (row[1], row[2], row[3])
         return found
 
-    def get_two(self, first: Any, second: Any) -> dict[Any, tuple[Any, Any, Any]]:
-        """Both keys in one statement (one round trip instead of two): those found."""
-        return {
-            row[0]: (row[1], row[2], row[3])
-            for row in self._conn.execute(self._get2, (first, second))
-        }
-
     def put(self, key: Any, a: Any, b: Any = None, c: Any = None) -> None:
         """Set ``key`` (replacing any earlier value)."""
         self._conn.execute(self._put, (key, a, b, c))
-
-    def add(self, key: Any, a: Any, b: Any = None, c: Any = None) -> None:
-        """Set ``key`` unless it is already there (``dict.setdefault``)."""
-        self._conn.execute(self._add, (key, a, b, c))
-
-    def claim(self, key: Any, a: Any, b: Any = None, c: Any = None) -> bool:
-        """Set ``key`` unless it is already there; True when this call set it."""
-        return self._conn.execute(self._add, (key, a, b, c)).rowcount == 1
-
-    def add_two(self, first: tuple[Any, Any, Any, Any], second: tuple[Any, Any, Any, Any]) -> None:
-        """Two :meth:`add` in one statement."""
-        self._conn.execute(self._add2, (*first, *second))
 
     def fill(self, rows: Iterable[tuple[Any, Any, Any, Any]]) -> None:
         """Add many ``(key, a, b, c)`` rows, the first of equal keys winning."""

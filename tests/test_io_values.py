@@ -122,3 +122,11 @@ def test_parse_datetime_with_times() -> None:
 def test_parse_date_rejects_impossible_or_unknown(text: str) -> None:
     with pytest.raises(ValueError):
         parse_date(text, "dmy")
+
+
+def test_parse_amount_refuses_amounts_beyond_the_bound() -> None:
+    """400 nines read as float infinity; anything above MAX_AMOUNT is refused either way."""
+    assert parse_amount("1 000 000 000 000 000") == (1e15, None)
+    for text in ("9" * 400, "1 000 000 000 000 001 €", "-" + "9" * 400, "$" + "9" * 320):
+        with pytest.raises(ValueError, match="above the largest amount accepted"):
+            parse_amount(text)

@@ -87,9 +87,9 @@ def import_(
 
     Headers are mapped to kamcoach fields automatically (English or French
     exports; UTF-8, UTF-8 with BOM or cp1252; , ; tab or | separators) and
-    the mapping is printed before anything is written. CRM stages map to
-    kamcoach stages; accounts are deduplicated by fuzzy name ("Carrefour SA"
-    is "CARREFOUR"). Re-importing the same file changes nothing; an updated
+    the mapping is printed (--dry-run shows it and writes nothing). CRM
+    stages map to kamcoach stages; accounts are deduplicated by fuzzy name
+    ("Carrefour SA" is "CARREFOUR"). Re-importing the same file changes nothing; an updated
     export records stage, amount and close-date changes in the deal
     history. Bad rows are listed with their row number (the header is row
     1) and then nothing is written (exit code 1) unless --skip-bad-rows
@@ -123,7 +123,7 @@ def _import(
     force: bool,
 ) -> None:
     from kamcoach.errors import InputError
-    from kamcoach.io.importer import apply_plan, plan_import
+    from kamcoach.io.importer import import_file
 
     out = console()
     chosen: str | Path = mapping
@@ -136,12 +136,16 @@ def _import(
         check_output(bad_rows_path, guarded, force=force)
     db = obj.db
     with _progress(out, "Reading " + file.name) as progress:
-        plan = plan_import(
+        # One streaming pass: a dry run counts, a real import writes in one
+        # transaction that bad rows (without --skip-bad-rows) roll back.
+        plan = import_file(
             db,
             file,
             mapping=chosen,
             kind=None if kind == "auto" else kind,
             date_format=date_format,
+            dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
             progress=progress,
         )
     _print_mapping(out, plan)
@@ -179,7 +183,6 @@ def _import(
             f"{first.reason}); nothing written. Fix the file, or re-run with --skip-bad-rows "
             f"to import the other rows"
         )
-    apply_plan(db, plan)
     click.echo(
         f"{click.style('Imported', fg='green')} {what} from {file.name} into {obj.path}: "
         f"{line}{detail}."

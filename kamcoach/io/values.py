@@ -11,10 +11,14 @@ bad-row report). Dates are detected per file, not per value, because
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+
+from kamcoach.domain.amounts import MAX_AMOUNT
 
 # ---------------------------------------------------------------- amounts
 
@@ -27,6 +31,11 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "CHF": "CHF",
 }
 
+_SYMBOLS_LONGEST_FIRST = sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+#: Digits with at most two decimals after a dot: no grouping, nothing to guess.
+_PLAIN = re.compile(r"\d+(?:\.\d{1,2})?")
+#: Comma-grouped thousands, optional one or two decimals after a dot.
+_US_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _CODE = re.compile(r"[A-Z]{3}")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _NUMBER = re.compile(r"\d[\d.,]*")
@@ -42,7 +51,9 @@ def parse_amount(text: str | None) -> tuple[float, str | None] | None:
       ("1,234" and "1.234" are 1234: CRM amounts never carry three decimals);
     - followed by one or two digits it is the decimal mark;
     - a currency symbol (€ $ £) or ISO code (EUR, USD...) may stand before or after;
-    - "12k", words or several numbers are refused.
+    - "12k", words or several numbers are refused;
+    - so are amounts beyond :data:`~kamcoach.domain.amounts.MAX_AMOUNT` either
+      way (400 nines would otherwise be stored as infinity).
     """
     if text is None:
         return None
@@ -56,26 +67,46 @@ def parse_amount(text: str | None) -> tuple[float, str | None] | None:
     if body.startswith("-"):
         negative, body = True, body[1:].strip()
     currency: str | None = None
-    for symbol in sorted(CURRENCY_SYMBOLS, key=len, reverse=True):
-        if body.startswith(symbol) or body.endswith(symbol):
-            if symbol.isalpha() and not _standalone(body, symbol):
-                continue
-            currency = CURRENCY_SYMBOLS[symbol]
-            body = body[len(symbol) :] if body.startswith(symbol) else body[: -len(symbol)]
-            break
-    if currency is None:
-        head, tail = body[:3], body[-3:]
-        if _CODE.fullmatch(head) and _standalone(body, head):
-            currency, body = head, body[3:]
-        elif _CODE.fullmatch(tail) and _standalone(body, tail):
-            currency, body = tail, body[:-3]
+    if _PLAIN.fullmatch(body):  # "120000", "45000.5": most cells, read at once
+        return _checked(float(body), raw, negative)
+    # A symbol or code stands before or after the digits: none when both ends are digits.
+    if not (body[:1].isdigit() and body[-1:].isdigit()):
+        currency, body = _split_currency(body)
     body = body.strip()
     if body.startswith("-") and not negative:
         negative, body = True, body[1:]
+    if _US_GROUPED.fullmatch(body):  # "120,000.00": what the general rules below read
+        return _checked(float(body.replace(",", "")), raw, negative, currency)
     body = _SPACES.sub("", body)
     if not body or not _NUMBER.fullmatch(body):
         raise ValueError(f"amount {raw!r} is not a number")
-    value = _read_number(body, raw)
+    return _checked(_read_number(body, raw), raw, negative, currency)
+
+
+def _split_currency(body: str) -> tuple[str | None, str]:
+    """The currency a symbol or ISO code before or after the number names, and the rest."""
+    for symbol in _SYMBOLS_LONGEST_FIRST:
+        if body.startswith(symbol) or body.endswith(symbol):
+            if symbol.isalpha() and not _standalone(body, symbol):
+                continue
+            rest = body[len(symbol) :] if body.startswith(symbol) else body[: -len(symbol)]
+            return CURRENCY_SYMBOLS[symbol], rest
+    head, tail = body[:3], body[-3:]
+    if _CODE.fullmatch(head) and _standalone(body, head):
+        return head, body[3:]
+    if _CODE.fullmatch(tail) and _standalone(body, tail):
+        return tail, body[:-3]
+    return None, body
+
+
+def _checked(
+    value: float, raw: str, negative: bool, currency: str | None = None
+) -> tuple[float, str | None]:
+    if not math.isfinite(value) or value > MAX_AMOUNT:
+        shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
+        raise ValueError(
+            f"amount {shown!r} is above the largest amount accepted ({MAX_AMOUNT:,.0f})"
+        )
     return (-value if negative else value, currency)
 
 
@@ -159,6 +190,78 @@ class MixedDates(ValueError):
         super().__init__(f"{dmy_example} / {mdy_example}")
 
 
+_SEEN_MAX = 4096
+
+
+@dataclass(slots=True)
+class DateEvidence:
+    """What the dates read so far prove about their day/month order.
+
+    Fed one value at a time, so a file's dates can be judged while it is
+    streamed; one per column, merged in column order, gives the same examples
+    as reading the columns one after the other.
+    """
+
+    dmy_proof: str | None = None
+    mdy_proof: str | None = None
+    ambiguous: str | None = None
+    dotted: bool = False
+    numeric: bool = False
+    #: Values already counted (adding one twice changes nothing); bounded.
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def add(self, value: str) -> None:
+        seen = self._seen
+        if value in seen:
+            return
+        if len(seen) >= _SEEN_MAX:
+            seen.clear()
+        seen.add(value)
+        text = value.strip()
+        if not text or _ISO.fullmatch(text):
+            return
+        match = _NUMERIC.fullmatch(text)
+        if not match:
+            return
+        self.numeric = True
+        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+        self.dotted = self.dotted or sep == "."
+        if first > 12 and second <= 12:
+            self.dmy_proof = self.dmy_proof or text
+        elif second > 12 and first <= 12:
+            self.mdy_proof = self.mdy_proof or text
+        elif first != second and first <= 12 and second <= 12:
+            self.ambiguous = self.ambiguous or text
+
+    def merge(self, other: DateEvidence) -> None:
+        """Add ``other``'s evidence; this one's examples, read first, win."""
+        self.dmy_proof = self.dmy_proof or other.dmy_proof
+        self.mdy_proof = self.mdy_proof or other.mdy_proof
+        self.ambiguous = self.ambiguous or other.ambiguous
+        self.dotted = self.dotted or other.dotted
+        self.numeric = self.numeric or other.numeric
+
+    def style(self, forced: str | None = None) -> DateStyle:
+        """The order the evidence proves; see :func:`detect_date_style`."""
+        if forced is not None and forced not in DATE_ORDERS:
+            raise ValueError(f"date format {forced!r} is not one of {', '.join(DATE_ORDERS)}")
+        if forced:
+            return DateStyle(forced, f"--date-format {forced}")
+        if self.dmy_proof and self.mdy_proof:
+            raise MixedDates(self.dmy_proof, self.mdy_proof)
+        if self.dmy_proof:
+            return DateStyle("dmy", f"day first ({self.dmy_proof!r} has a day above 12)")
+        if self.mdy_proof:
+            return DateStyle("mdy", f"month first ({self.mdy_proof!r} has a day above 12)")
+        if self.dotted:
+            return DateStyle("dmy", "day first (dotted dates)")
+        if self.ambiguous:
+            raise AmbiguousDates(self.ambiguous)
+        if self.numeric:
+            return DateStyle("dmy", "day and month never differ")
+        return DateStyle("iso", "ISO (yyyy-mm-dd)")
+
+
 def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateStyle:
     """Look at every date of a file and decide how numeric dates are ordered.
 
@@ -169,46 +272,22 @@ def detect_date_style(values: Iterable[str], forced: str | None = None) -> DateS
     """
     if forced is not None and forced not in DATE_ORDERS:
         raise ValueError(f"date format {forced!r} is not one of {', '.join(DATE_ORDERS)}")
-    dmy_proof = mdy_proof = ambiguous = None
-    dotted = numeric = False
+    evidence = DateEvidence()
     for value in values:
-        text = value.strip()
-        if not text or _ISO.fullmatch(text):
-            continue
-        match = _NUMERIC.fullmatch(text)
-        if not match:
-            continue
-        numeric = True
-        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
-        dotted = dotted or sep == "."
-        if first > 12 and second <= 12:
-            dmy_proof = dmy_proof or text
-        elif second > 12 and first <= 12:
-            mdy_proof = mdy_proof or text
-        elif first != second and first <= 12 and second <= 12:
-            ambiguous = ambiguous or text
-    if forced:
-        return DateStyle(forced, f"--date-format {forced}")
-    if dmy_proof and mdy_proof:
-        raise MixedDates(dmy_proof, mdy_proof)
-    if dmy_proof:
-        return DateStyle("dmy", f"day first ({dmy_proof!r} has a day above 12)")
-    if mdy_proof:
-        return DateStyle("mdy", f"month first ({mdy_proof!r} has a day above 12)")
-    if dotted:
-        return DateStyle("dmy", "day first (dotted dates)")
-    if ambiguous:
-        raise AmbiguousDates(ambiguous)
-    if numeric:
-        return DateStyle("dmy", "day and month never differ")
-    return DateStyle("iso", "ISO (yyyy-mm-dd)")
+        evidence.add(value)
+    return evidence.style(forced)
 
 
 def parse_datetime(text: str | None, order: str = "dmy") -> datetime | None:
     """Read one date (optionally with a time) in the file's ``order``; empty -> None."""
     if text is None or not text.strip():
         return None
-    raw = text.strip()
+    return _parse_datetime(text.strip(), order)
+
+
+@lru_cache(maxsize=4096)
+def _parse_datetime(raw: str, order: str) -> datetime:
+    """Cached: an export repeats the same close dates on thousands of rows."""
     hour = minute = second = 0
     match = _ISO.fullmatch(raw)
     if match:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kamcoach.clock import iso_now
+from kamcoach.domain.amounts import amount_problem
 from kamcoach.domain.models import CriterionScore, Evidence, Opportunity, Review
 from kamcoach.domain.stages import DEAL_TYPES, REVIEW_AUTHORS, STAGES
 from kamcoach.errors import InputError, NotFoundError
@@ -229,8 +230,9 @@ def validate_deal_fields(fields: dict[str, Any]) -> None:
             amount = float(fields["amount"])
         except (TypeError, ValueError):
             raise InputError(f"amount {fields['amount']!r} is not a number") from None
-        if amount < 0:
-            raise InputError(f"amount {amount} is negative")
+        problem = amount_problem(amount)
+        if problem:
+            raise InputError(f"amount {fields['amount']!r} {problem}")
     if fields.get("close_date"):
         try:
             date.fromisoformat(str(fields["close_date"]))

@@ -37,7 +37,7 @@ from kamcoach.review.config import load_flag_config
 from kamcoach.review.pipeline import review_pipeline
 from kamcoach.review.report import DEFAULT_LIMIT, render_html, render_markdown
 from kamcoach.storage.db import open_db
-from kamcoach.storage.migrations import m007_deal_scores
+from kamcoach.storage.migrations import m007_deal_scores, m008_deal_facts
 
 TODAY = date(2026, 11, 20)
 OPEN = ("discovery", "qualification", "proposal", "negotiation", "commit")
@@ -86,9 +86,10 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     filled once at the end (``rebuild``) instead of by the per-row trigger,
     which is put back unchanged afterwards; the application keeps using the
     trigger. Likewise the ``deal_scores`` triggers (migration m007, a
-    recompute per review row) are dropped for the bulk insert and the
-    migration itself is re-run at the end: it back-fills every deal's row in
-    one statement and re-creates the triggers.
+    recompute per review row) and the ``deal_facts`` triggers (m008, per
+    note, history and contact row) are dropped for the bulk insert and both
+    migrations are re-run at the end: each back-fills every deal's row in a
+    few statements and re-creates its triggers.
     """
     rnd = random.Random(seed).random
     db = open_db(path)
@@ -188,7 +189,8 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             links,
         )
         for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'deal_scores_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            " AND (name LIKE 'deal_scores_%' OR name LIKE 'deal_facts_%')"
         ).fetchall():
             conn.execute(f"DROP TRIGGER {name}")
         if trigger:
@@ -221,6 +223,7 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             scores,
         )
     m007_deal_scores(db)
+    m008_deal_facts(db)
     conn.execute("ANALYZE")
     elapsed = time.perf_counter() - started
     db.close()

@@ -10,10 +10,12 @@ lean pass that computes each deal's flag ids, the totals and the order
 the next question are built only for the deals that are read
 (:class:`~kamcoach.review.pipeline_model.DealRows`): the terminal table and
 the reports show 100 by default, the TUI pages. So a 100k-deal pipeline is
-reviewed in well under a second and the cost grows linearly.
+reviewed in about four times a bare ``SELECT`` of its deals, and the cost grows
+linearly (``benchmarks/pipeline_review.py``).
 
 The code is split by job: :mod:`pipeline_model` (what is returned),
-:mod:`pipeline_queries` (SQL), :mod:`pipeline_flags` (the rules),
+:mod:`pipeline_queries` (SQL), :mod:`pipeline_flags` (per-stage plans and
+score outcomes), :mod:`pipeline_rules` (one review's rules, the row builder),
 :mod:`pipeline_totals` (the summary loop). Nothing here imports click, rich
 or textual: the CLI, the reports and the TUI all call :func:`review_pipeline`.
 """
@@ -30,7 +32,7 @@ from kamcoach.domain.stages import OPEN_STAGES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.config import FLAG_IDS, FlagConfig, load_flag_config
-from kamcoach.review.pipeline_flags import Rules, pick_next_question
+from kamcoach.review.pipeline_flags import pick_next_question
 from kamcoach.review.pipeline_model import (
     SEVERITY_RANK,
     DealRow,
@@ -47,6 +49,7 @@ from kamcoach.review.pipeline_queries import (
     load_effective_scores,
     scope_clause,
 )
+from kamcoach.review.pipeline_rules import Rules
 from kamcoach.review.pipeline_totals import summarise
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import Any
 
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.review.config import FLAG_IDS
-from kamcoach.review.pipeline_flags import FLAG_BIT, Rules
 from kamcoach.review.pipeline_model import Entry, Totals
+from kamcoach.review.pipeline_rules import FLAG_BIT, Rules
 
 #: Added to a deal id in the sort key so that negative ids (SQLite allows them) sort first.
 _ID_OFFSET = 1 << 63

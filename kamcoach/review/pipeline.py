@@ -159,7 +159,6 @@ def review_pipeline_reference(
     (every row, every reason), never used by the commands.
     """
     from kamcoach.review.pipeline_queries import (
-        F_LAST_NOTE,
         F_SCORES,
         _fact_scope,
         _human_scores,
@@ -185,7 +184,6 @@ def review_pipeline_reference(
             )
             for d in deals
         ]
-        assert len(deals[0]) == F_LAST_NOTE + 11 if deals else True
     total = Totals("all")
     by_owner: dict[str, Totals] = {}
     by_stage: dict[str, Totals] = {s: Totals(s) for s in ((stage,) if stage else OPEN_STAGES)}

@@ -224,7 +224,9 @@ class Rules:
             bits,
             not below,
             sort_score,
-            round(sort_score * 10) + 10,  # 0..1010: the score's bits in the sort key
+            # The score's 11 bits of the sort key (0..1010 for scores -1..100; clamped so a
+            # playbook with odd weights cannot spill into the close date's bits).
+            min(max(round(sort_score * 10) + 10, 0), 2047),
             plan.probability,
             self.cutoff(plan),
         )

@@ -86,7 +86,8 @@ OPEN_QUESTION_WORDS = 4
 POST_WINDOW = 5
 QUOTE_MAX = 240
 MAX_EVIDENCE = 3
-#: Longest note analysed; the rest is ignored (a 1 MB note is still read whole).
+#: A note longer than this is still read whole (chunk by chunk), but the result says so:
+#: it takes minutes and is more likely a pasted export than a call note.
 MAX_NOTE_CHARS = 2_000_000
 
 Progress = Callable[[int, int | None], None]
@@ -1080,11 +1081,15 @@ def _score_items(
     return scores
 
 
-def _chunks(text: str) -> list[tuple[int, str]]:
-    """Cut a long note into pieces spaCy accepts, at a line or sentence break when possible."""
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Cut a long note into pieces spaCy accepts, at a line or sentence break when possible.
+
+    A generator: the pieces are made as they are read, so a 10 MB note is
+    not held twice.
+    """
     if len(text) <= CHUNK_CHARS:
-        return [(0, text)]
-    out: list[tuple[int, str]] = []
+        yield 0, text
+        return
     pos = 0
     while pos < len(text):
         end = min(len(text), pos + CHUNK_CHARS)
@@ -1092,9 +1097,20 @@ def _chunks(text: str) -> list[tuple[int, str]]:
             cut = max(text.rfind("\n", pos, end), text.rfind(". ", pos, end))
             if cut > pos + CHUNK_CHARS // 2:
                 end = cut + 1
-        out.append((pos, text[pos:end]))
+        yield pos, text[pos:end]
         pos = end
-    return out
+
+
+def long_note_warning(text: str, note_id: Any) -> str | None:
+    """The warning a note over :data:`MAX_NOTE_CHARS` carries (None for any other note)."""
+    if len(text) <= MAX_NOTE_CHARS:
+        return None
+    name = "note" if note_id is None else f"note {note_id}"
+    pieces = -(-len(text) // CHUNK_CHARS)
+    return (
+        f"{name}: {len(text):,} characters, over {MAX_NOTE_CHARS:,}: read in full in about "
+        f"{pieces} pieces (slow; a pasted export rather than a call note?)"
+    )
 
 
 def _resolve_lang(text: str, lang: str | None) -> tuple[str, bool]:
@@ -1135,9 +1151,10 @@ def _finish(
 
 
 def _clean(text: Any) -> str:
+    """The note as analysed: all of it (long notes are read in chunks), NULs as spaces."""
     if not isinstance(text, str):
         raise InputError(f"a note must be text, got {type(text).__name__}")
-    return text[:MAX_NOTE_CHARS].replace("\x00", " ")
+    return text.replace("\x00", " ")
 
 
 def analyze_text(
@@ -1159,12 +1176,27 @@ def analyze_text(
     pb = _playbook(playbooks, playbook)
     code, mixed = _resolve_lang(text, lang)
     analyser = _analyser(code, playbooks)
-    chunks = _chunks(text)
-    collected = [
-        analyser.collect(doc, base, mixed, contacts, chunk)
-        for (base, chunk), doc in zip(chunks, analyser.nlp.pipe(t for _b, t in chunks), strict=True)
-    ]
-    return _finish(collected, text, code, pb, note_id, contacts, criteria)
+    # One chunk at a time (batch_size=1): only one chunk's Doc is alive, so memory is
+    # bounded by the chunk size, not the note's length. A note of one chunk (every
+    # ordinary note) goes through spaCy exactly as before: a batch of one.
+    collected = []
+    pieces = _chunks(text)
+    bases: list[tuple[int, str]] = []
+
+    def texts() -> Iterator[str]:
+        for base, chunk in pieces:
+            bases.append((base, chunk))
+            yield chunk
+
+    for doc in analyser.nlp.pipe(texts(), batch_size=1):
+        base, chunk = bases.pop(0)
+        collected.append(analyser.collect(doc, base, mixed, contacts, chunk))
+        del doc
+    analysis = _finish(collected, text, code, pb, note_id, contacts, criteria)
+    warning = long_note_warning(text, note_id)
+    if warning:
+        analysis.warnings.append(warning)
+    return analysis
 
 
 # ---------------------------------------------------------------- batches
@@ -1189,12 +1221,19 @@ def _analyse_block(
         if not indexes:
             continue
         analyser = _analyser(code, playbooks)
-        docs = analyser.nlp.pipe(prepared[i][1] for i in indexes)
-        for i, doc in zip(indexes, docs, strict=True):
-            note_id, clean, _code, mixed = prepared[i]
-            results[i] = _finish(
-                [analyser.collect(doc, 0, mixed, (), clean)], clean, code, pb, note_id, (), criteria
-            )
+        for group in _char_groups(indexes, prepared):
+            docs = analyser.nlp.pipe(prepared[i][1] for i in group)
+            for i, doc in zip(group, docs, strict=True):
+                note_id, clean, _code, mixed = prepared[i]
+                results[i] = _finish(
+                    [analyser.collect(doc, 0, mixed, (), clean)],
+                    clean,
+                    code,
+                    pb,
+                    note_id,
+                    (),
+                    criteria,
+                )
     for i, (note_id, clean, code, _mixed) in enumerate(prepared):
         if results[i] is None:
             results[i] = analyze_text(
@@ -1206,6 +1245,32 @@ def _analyse_block(
                 criteria=criteria,
             )
     return [r for r in results if r is not None]
+
+
+#: Characters of notes parsed in one ``nlp.pipe`` call of a batch: a block of 256 long
+#: notes (each up to a chunk) would otherwise hold 25 million characters of Docs at once.
+BATCH_CHARS = 1_000_000
+
+
+def _char_groups(
+    indexes: list[int], prepared: list[tuple[Any, str, str, bool]]
+) -> Iterator[list[int]]:
+    """``indexes`` in order, cut into groups of at most :data:`BATCH_CHARS` characters.
+
+    A block of ordinary notes stays one group (one ``nlp.pipe`` call, as
+    before); only blocks of long notes are split, which bounds memory.
+    """
+    group: list[int] = []
+    size = 0
+    for i in indexes:
+        length = len(prepared[i][1])
+        if group and size + length > BATCH_CHARS:
+            yield group
+            group, size = [], 0
+        group.append(i)
+        size += length
+    if group:
+        yield group
 
 
 _worker_state: dict[str, Any] = {}

@@ -39,6 +39,8 @@ class NoteAnalysis:
     id: str | int | None = None
     highlights: list[tuple[int, int, str, bool]] = field(default_factory=list)
     """Cue spans ``(start, end, criterion, negated)`` for display; not serialised."""
+    warnings: list[str] = field(default_factory=list)
+    """What the reader should know about how the note was read (a very long note)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class NoteAnalysis:
             },
             "overall": self.overall,
             "people": [{"name": p.name, "title": p.title, "role": p.role} for p in self.people],
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     @classmethod
@@ -79,6 +82,7 @@ class NoteAnalysis:
                 for cid, c in data["criteria"].items()
             },
             people=[Person(**p) for p in data.get("people", [])],
+            warnings=list(data.get("warnings", [])),
         )
 
 

@@ -237,6 +237,8 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
                     click.secho(f"warning: {message}", err=True, fg="yellow")
                 bad += len(skipped)
                 skipped.clear()
+                for message in result.warnings:
+                    click.secho(f"warning: {message}", err=True, fg="yellow")
                 data = result.to_dict()
                 if fmt == "jsonl":
                     click.echo(json.dumps(data, ensure_ascii=False))
@@ -270,8 +272,10 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
                 f"{done} note{'s' if done != 1 else ''} analysed"
             )
         return
-    analysis = analyze_text(text, playbooks=playbooks, playbook=playbook, lang=lang)
-    analysis.id = None if source == "-" else Path(source).name
+    name = None if source == "-" else Path(source).name
+    analysis = analyze_text(text, playbooks=playbooks, playbook=playbook, lang=lang, note_id=name)
+    for message in analysis.warnings:
+        click.secho(f"warning: {message}", err=True, fg="yellow")
     if fmt == "json":
         click.echo(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
@@ -319,6 +323,8 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
         row = repo.get_deal(db, deal or "")
         review, verdict = deal_analysis.analyze_deal(db, row["id"], playbooks)
         results = [(row["id"], review, verdict)]
+        for message in deal_analysis.last_stats.warnings:
+            click.secho(f"warning: deal #{row['id']}, {message}", err=True, fg="yellow")
         if fmt == "table":
             stats = deal_analysis.last_stats
             click.echo(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -35,6 +35,8 @@ class DealAnalysisStats:
     analysed: int = 0
     cached: int = 0
     saved: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """Warnings of the notes read again (a note over the long-note limit)."""
 
 
 last_stats = DealAnalysisStats()
@@ -107,6 +109,7 @@ def analyze_deal(
                 note_id=note["id"],
             )
             stats.analysed += 1
+            stats.warnings.extend(analysis.warnings)
             fresh.append(
                 {
                     "note_id": note["id"],

@@ -8,7 +8,7 @@ Markdown allows; viewers that strip it still get every figure as text tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 from kamcoach.domain.stages import OPEN_STAGES
@@ -89,16 +89,21 @@ def _filters(report: PipelineReport) -> str:
 # ---------------------------------------------------------------- SVG charts
 
 
-def svg_score_distribution(report: PipelineReport, deals: Iterable[DealRow]) -> str:
-    """Stacked horizontal bars: deals per stage by overall-score band (grey: not analysed)."""
+def svg_score_distribution(report: PipelineReport, deals: Iterable[DealRow] | None = None) -> str:
+    """Stacked horizontal bars: deals per stage by overall-score band (grey: not analysed).
+
+    Counts every deal of the report from its (stage, score) points, which
+    need no built row; ``deals`` counts those rows instead.
+    """
     counts: dict[str, list[int]] = {s: [0] * (len(SCORE_BANDS) + 1) for s in report.by_stage}
-    for deal in deals:
-        row = counts.setdefault(deal.stage, [0] * (len(SCORE_BANDS) + 1))
-        if deal.score is None:
+    points = report.score_points() if deals is None else ((d.stage, d.score) for d in deals)
+    for stage, score in points:
+        row = counts.setdefault(stage, [0] * (len(SCORE_BANDS) + 1))
+        if score is None:
             row[-1] += 1
             continue
         for i, (_label, lo, hi, _c) in enumerate(SCORE_BANDS):
-            if lo <= deal.score < hi:
+            if lo <= score < hi:
                 row[i] += 1
                 break
     stages = [s for s in counts if s in OPEN_STAGES] + [s for s in counts if s not in OPEN_STAGES]
@@ -137,7 +142,7 @@ def svg_score_distribution(report: PipelineReport, deals: Iterable[DealRow]) -> 
     return "".join(out)
 
 
-def svg_heat_map(deals: list[DealRow], playbooks: PlaybookSet) -> str:
+def svg_heat_map(deals: Sequence[DealRow], playbooks: PlaybookSet) -> str:
     """One row per deal, one cell per criterion coloured by its 0-3 score."""
     shorts = _short_ids(playbooks)
     criteria: list[str] = []
@@ -261,7 +266,7 @@ def render_markdown(
         f"qualified pipeline {_money(t.qualified)} ({_pct(t.share_qualified)}), "
         f"weighted {_money(t.weighted)}.",
         "",
-        svg_score_distribution(report, report.deals),
+        svg_score_distribution(report),
         "",
         "## Exceptions and deals",
         "",
@@ -429,7 +434,7 @@ def render_html(
         f"{escape(_currency_note(report) or 'deal currency')}.</p>"
         f'<div class="kpis">{kpis}</div>'
         f"<p><b>{_pct(report.total.share_flagged)} of the pipeline is flagged.</b></p>"
-        f"{svg_score_distribution(report, report.deals)}"
+        f"{svg_score_distribution(report)}"
         f"<h2>Exceptions and deals</h2><table><tr><th>deal</th><th>owner</th><th>stage</th>"
         "<th>amount</th><th>close</th><th>score</th><th>criteria</th><th>flags</th>"
         f"<th>ask next</th></tr>{''.join(rows)}</table>{more}"

@@ -317,3 +317,237 @@ def m007_deal_scores(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m008_deal_facts(db: Database) -> None:
+    """Per-deal facts the pipeline review reads, kept up to date as notes, history and contacts are written.
+
+    The review needs, for every open deal, its latest note and the language
+    most of its notes are in, its latest recorded change, close-date pushes
+    and latest amount cut, its engaged contacts and any champion who left.
+    Aggregating notes, history and contacts at read time cost four times a
+    scan of the deals at 100k; ``deal_facts`` holds one narrow row per deal
+    so the review is one join in primary-key order. Nothing here depends on
+    the date or on the flag thresholds: those stay at read time.
+
+    Each trigger recomputes only its group of columns for the touched deal
+    (an index range over that deal's rows) inside the writer's transaction,
+    so a failed write rolls the facts back with it; a deal without a row
+    reads as "no notes, no history, no contacts". Inserting a note or a
+    contact link, what imports do by the thousand, adds that one row to the
+    facts instead (a quarter of the cost of a recompute per row; no writer
+    uses INSERT OR REPLACE on those tables, which would count a row twice).
+    The SQL is spelled out here, not shared, so this migration never changes
+    once shipped.
+    """
+    notes = """
+        INSERT INTO deal_facts (opportunity_id, last_note_at, note_lang)
+        SELECT o.id,
+               (SELECT MAX(n.created_at) FROM notes n WHERE n.opportunity_id = o.id),
+               (SELECT SUM(CASE COALESCE(n.lang, a.lang) WHEN 'fr' THEN 1 WHEN 'en' THEN -1
+                           ELSE 0 END)
+                FROM notes n LEFT JOIN note_analyses a ON a.note_id = n.id
+                WHERE n.opportunity_id = o.id)
+        FROM opportunities o WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET last_note_at = excluded.last_note_at, note_lang = excluded.note_lang;
+    """
+    history = """
+        INSERT INTO deal_facts (opportunity_id, last_change_at, pushes, push_from, push_to,
+                                cut_at, cut_old, cut_new)
+        SELECT o.id, h.last, h.pushes, h.push_from, h.push_to, c.changed_at, c.old_value,
+               c.new_value
+        FROM opportunities o
+        LEFT JOIN (
+            SELECT MAX(changed_at) AS last,
+                   SUM(field = 'close_date' AND new_value > old_value) AS pushes,
+                   MIN(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN old_value END) AS push_from,
+                   MAX(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN new_value END) AS push_to
+            FROM opportunity_history WHERE opportunity_id = {opp}
+        ) h
+        LEFT JOIN (
+            SELECT changed_at, old_value, new_value FROM opportunity_history
+            WHERE opportunity_id = {opp} AND field = 'amount'
+              AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
+            ORDER BY changed_at DESC, id DESC LIMIT 1
+        ) c
+        WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET last_change_at = excluded.last_change_at, pushes = excluded.pushes,
+            push_from = excluded.push_from, push_to = excluded.push_to,
+            cut_at = excluded.cut_at, cut_old = excluded.cut_old, cut_new = excluded.cut_new;
+    """
+    contacts = """
+        INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+        SELECT o.id, x.engaged, x.lost
+        FROM opportunities o, (
+            SELECT SUM(oc.engaged = 1 AND c.left_company = 0) AS engaged,
+                   MAX(CASE WHEN c.left_company = 1
+                             AND (oc.role = 'champion' OR c.buying_role = 'champion')
+                            THEN c.name END) AS lost
+            FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
+            WHERE oc.opportunity_id = {opp}
+        ) x
+        WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET engaged = excluded.engaged, lost_champion = excluded.lost_champion;
+    """
+    of_note = "(SELECT opportunity_id FROM notes WHERE id = {nid})"
+    triggers = {
+        "deal_facts_note_insert": (
+            "AFTER INSERT ON notes",
+            [
+                """
+                INSERT INTO deal_facts (opportunity_id, last_note_at, note_lang)
+                SELECT NEW.opportunity_id, NEW.created_at,
+                       (SELECT SUM(CASE COALESCE(NEW.lang, a.lang) WHEN 'fr' THEN 1
+                                   WHEN 'en' THEN -1 ELSE 0 END)
+                        FROM (SELECT 1) LEFT JOIN note_analyses a ON a.note_id = NEW.id)
+                WHERE true
+                ON CONFLICT (opportunity_id) DO UPDATE
+                SET last_note_at = CASE
+                        WHEN last_note_at IS NULL OR excluded.last_note_at > last_note_at
+                        THEN excluded.last_note_at ELSE last_note_at END,
+                    note_lang = CASE WHEN last_note_at IS NULL THEN excluded.note_lang
+                                     ELSE COALESCE(note_lang, 0) + excluded.note_lang END;
+                """
+            ],
+        ),
+        "deal_facts_note_delete": (
+            "AFTER DELETE ON notes",
+            [notes.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_note_update": (
+            "AFTER UPDATE OF opportunity_id, created_at, lang ON notes",
+            [notes.format(opp="OLD.opportunity_id"), notes.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_analysis_insert": (
+            "AFTER INSERT ON note_analyses",
+            [notes.format(opp=of_note.format(nid="NEW.note_id"))],
+        ),
+        "deal_facts_analysis_delete": (
+            "AFTER DELETE ON note_analyses",
+            [notes.format(opp=of_note.format(nid="OLD.note_id"))],
+        ),
+        "deal_facts_analysis_update": (
+            "AFTER UPDATE OF note_id, lang ON note_analyses",
+            [
+                notes.format(opp=of_note.format(nid="OLD.note_id")),
+                notes.format(opp=of_note.format(nid="NEW.note_id")),
+            ],
+        ),
+        "deal_facts_history_insert": (
+            "AFTER INSERT ON opportunity_history",
+            [history.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_history_delete": (
+            "AFTER DELETE ON opportunity_history",
+            [history.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_history_update": (
+            "AFTER UPDATE ON opportunity_history",
+            [history.format(opp="OLD.opportunity_id"), history.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_link_insert": (
+            "AFTER INSERT ON opportunity_contacts",
+            [
+                """
+                INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+                SELECT NEW.opportunity_id, (NEW.engaged = 1 AND c.left_company = 0),
+                       CASE WHEN c.left_company = 1
+                             AND (NEW.role = 'champion' OR c.buying_role = 'champion')
+                            THEN c.name END
+                FROM contacts c WHERE c.id = NEW.contact_id
+                ON CONFLICT (opportunity_id) DO UPDATE
+                SET engaged = COALESCE(engaged, 0) + excluded.engaged,
+                    lost_champion = CASE
+                        WHEN lost_champion IS NULL THEN excluded.lost_champion
+                        WHEN excluded.lost_champion IS NULL THEN lost_champion
+                        ELSE max(lost_champion, excluded.lost_champion) END;
+                """
+            ],
+        ),
+        "deal_facts_link_delete": (
+            "AFTER DELETE ON opportunity_contacts",
+            [contacts.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_link_update": (
+            "AFTER UPDATE ON opportunity_contacts",
+            [contacts.format(opp="OLD.opportunity_id"), contacts.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_contact_update": (
+            "AFTER UPDATE OF name, left_company, buying_role ON contacts",
+            [
+                """
+                INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+                SELECT mine.opportunity_id,
+                       SUM(oc.engaged = 1 AND c.left_company = 0),
+                       MAX(CASE WHEN c.left_company = 1
+                                 AND (oc.role = 'champion' OR c.buying_role = 'champion')
+                                THEN c.name END)
+                FROM opportunity_contacts mine
+                JOIN opportunity_contacts oc ON oc.opportunity_id = mine.opportunity_id
+                JOIN contacts c ON c.id = oc.contact_id
+                WHERE mine.contact_id = NEW.id
+                GROUP BY mine.opportunity_id
+                ON CONFLICT (opportunity_id) DO UPDATE
+                SET engaged = excluded.engaged, lost_champion = excluded.lost_champion;
+                """
+            ],
+        ),
+        "deal_facts_deal_delete": (
+            "AFTER DELETE ON opportunities",
+            ["DELETE FROM deal_facts WHERE opportunity_id = OLD.id;"],
+        ),
+    }
+    script = [
+        """
+        CREATE TABLE IF NOT EXISTS deal_facts (
+            opportunity_id INTEGER PRIMARY KEY,
+            last_note_at TEXT,
+            note_lang INTEGER,
+            last_change_at TEXT,
+            pushes INTEGER,
+            push_from TEXT,
+            push_to TEXT,
+            cut_at TEXT,
+            cut_old TEXT,
+            cut_new TEXT,
+            engaged INTEGER,
+            lost_champion TEXT
+        );
+        DELETE FROM deal_facts;
+        INSERT INTO deal_facts (opportunity_id) SELECT id FROM opportunities;
+        UPDATE deal_facts SET (last_note_at, note_lang) = (
+            SELECT MAX(n.created_at),
+                   SUM(CASE COALESCE(n.lang, a.lang) WHEN 'fr' THEN 1 WHEN 'en' THEN -1 ELSE 0 END)
+            FROM notes n LEFT JOIN note_analyses a ON a.note_id = n.id
+            WHERE n.opportunity_id = deal_facts.opportunity_id);
+        UPDATE deal_facts SET (last_change_at, pushes, push_from, push_to) = (
+            SELECT MAX(changed_at),
+                   SUM(field = 'close_date' AND new_value > old_value),
+                   MIN(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN old_value END),
+                   MAX(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN new_value END)
+            FROM opportunity_history WHERE opportunity_id = deal_facts.opportunity_id);
+        UPDATE deal_facts SET (cut_at, cut_old, cut_new) = (
+            SELECT changed_at, old_value, new_value FROM opportunity_history
+            WHERE opportunity_id = deal_facts.opportunity_id AND field = 'amount'
+              AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
+            ORDER BY changed_at DESC, id DESC LIMIT 1);
+        UPDATE deal_facts SET (engaged, lost_champion) = (
+            SELECT SUM(oc.engaged = 1 AND c.left_company = 0),
+                   MAX(CASE WHEN c.left_company = 1
+                             AND (oc.role = 'champion' OR c.buying_role = 'champion')
+                            THEN c.name END)
+            FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
+            WHERE oc.opportunity_id = deal_facts.opportunity_id);
+        """
+    ]
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))

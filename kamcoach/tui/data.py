@@ -7,6 +7,7 @@ CLI calls.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ def load_pipeline(
     return review_pipeline(db, playbooks, owner=owner, stage=stage, flag=flag)
 
 
-def rows_totals(playbooks: PlaybookSet, rows: list[Any], key: str = "filtered") -> Any:
+def rows_totals(playbooks: PlaybookSet, rows: Sequence[Any], key: str = "filtered") -> Any:
     """Totals of some pipeline rows (an account's deals), as the core sums them.
 
     The core review filters by owner, stage and flag but not by account; rather
@@ -83,6 +84,10 @@ def deal_flags(db: Database, playbooks: PlaybookSet, deal: dict[str, Any]) -> li
     if deal["stage"] in ("closed_won", "closed_lost"):
         return []
     report = load_pipeline(db, playbooks, owner=deal["owner"] or None, stage=deal["stage"])
+    find = getattr(report.deals, "find", None)
+    if find is not None:  # builds only this deal's row
+        row = find(deal["id"])
+        return list(row.flags) if row is not None else []
     for row in report.deals:
         if row.id == deal["id"]:
             return list(row.flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -13,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kamcoach.domain.stages import OPEN_STAGES
+from kamcoach.review.pipeline_model import DealRows
 from kamcoach.textsafe import cell
 from kamcoach.tui import data
 from kamcoach.tui.dialogs.filters import FilterDialog, Filters
@@ -38,6 +40,9 @@ STAGE_SHORT = {
     "commit": "commit",
 }
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+PAGE = 200
+"""Rows added to the table at a time: a 100k-deal pipeline shows its first page at once
+and the next one when the cursor comes near the end (rows are built as they are shown)."""
 WIDE_LAYOUT = 130
 """From this many columns the table also shows the close date and the account."""
 FIXED_WIDTH = 3 + 6 + 9 + 9 + 8 + 5 + 2 * 8
@@ -87,7 +92,10 @@ class PipelineScreen(Screen[None]):
         self.filters = Filters()
         self.sort_index = 0
         self.report: Any = None
-        self.rows: list[Any] = []
+        self.rows: Sequence[Any] = []
+        """Every deal on show, in order (a lazy :class:`DealRows`: rows are built when read)."""
+        self.shown = 0
+        """How many of ``rows`` are in the table so far."""
         self.totals: Any = None
         """The totals on show: the report's, or the account's rows summed."""
         self.columns_layout = "compact"
@@ -179,8 +187,10 @@ class PipelineScreen(Screen[None]):
 
     # ------------------------------------------------------------ rendering
 
-    def _sorted(self, deals: list[Any]) -> list[Any]:
+    def _sorted(self, deals: Sequence[Any]) -> Sequence[Any]:
         key = SORTS[self.sort_index][0]
+        if isinstance(deals, DealRows):  # sorted on the review's facts: no row is built
+            return deals.sorted_by(key)
         if key == "close":
             return sorted(deals, key=lambda d: (d.close_date is None, d.close_date or 0, d.id))
         if key == "amount":
@@ -191,19 +201,17 @@ class PipelineScreen(Screen[None]):
             return sorted(deals, key=lambda d: (d.owner, d.id))
         return list(deals)
 
-    def refresh_table(self) -> None:
+    def _for_account(self, deals: Sequence[Any], account: str) -> Sequence[Any]:
+        if isinstance(deals, DealRows):
+            return deals.for_account(account)
+        return [d for d in deals if d.account == account]
+
+    def _add_rows(self, upto: int) -> None:
+        """Put rows ``shown .. upto`` in the table (each built as it is added)."""
         table = self.query_one("#deals", DataTable)
-        report = self.report
-        if report is None:
-            return
-        deals = list(report.deals)
-        if self.filters.account:
-            deals = [d for d in deals if d.account == self.filters.account]
-        self.rows = self._sorted(deals)
         playbooks = self.kapp.playbooks
-        current = table.cursor_row
-        table.clear()
-        for d in self.rows:
+        upto = min(upto, len(self.rows))
+        for d in self.rows[self.shown : upto]:
             playbook = playbooks.playbooks.get(d.playbook)
             strip = heat_strip(playbooks, playbook, d.scores, d.statuses) if playbook else Text("")
             flags = Text()
@@ -234,9 +242,25 @@ class PipelineScreen(Screen[None]):
                 *cells,
                 key=str(d.id),
             )
+        self.shown = max(self.shown, upto)
+
+    def refresh_table(self) -> None:
+        table = self.query_one("#deals", DataTable)
+        report = self.report
+        if report is None:
+            return
+        deals: Sequence[Any] = report.deals
+        if self.filters.account:
+            deals = self._for_account(deals, self.filters.account)
+        self.rows = self._sorted(deals)
+        playbooks = self.kapp.playbooks
+        current = table.cursor_row
+        table.clear()
+        self.shown = 0
+        self._add_rows(max(PAGE, current + 1))
         table.loading = False
-        if self.rows:
-            table.move_cursor(row=min(max(current, 0), len(self.rows) - 1))
+        if self.shown:
+            table.move_cursor(row=min(max(current, 0), self.shown - 1))
         if self.filters.account:
             t = data.rows_totals(playbooks, self.rows, key=self.filters.account)
         else:
@@ -265,14 +289,16 @@ class PipelineScreen(Screen[None]):
         self._show_row()
 
     @on(DataTable.RowHighlighted, "#deals")
-    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.shown - PAGE // 10 and self.shown < len(self.rows):
+            self._add_rows(self.shown + PAGE)  # the next page, as the cursor nears the end
         self._show_row()
 
     def _show_row(self) -> None:
         """The highlighted deal in full: what the narrow columns cut (account, close, flags)."""
         deal_id = self.selected_deal_id()
         line = Text()
-        row = next((d for d in self.rows if d.id == deal_id), None)
+        row = None if deal_id is None else self.rows[self.query_one("#deals", DataTable).cursor_row]
         if row is not None:
             line.append(f"#{row.id} {row.name}", style="bold")
             line.append(f" · {row.account} · close {row.close_date or '?'}")
@@ -284,7 +310,11 @@ class PipelineScreen(Screen[None]):
 
     def selected_deal_id(self) -> int | None:
         table = self.query_one("#deals", DataTable)
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+        if (
+            not self.rows
+            or table.cursor_row < 0
+            or table.cursor_row >= min(self.shown, len(self.rows))
+        ):
             return None
         return int(self.rows[table.cursor_row].id)
 
@@ -314,7 +344,7 @@ class PipelineScreen(Screen[None]):
     def action_filter(self) -> None:
         owners: list[str] = []
         if self.report is not None:
-            owners = sorted({d.owner for d in self.report.deals} | set(self.report.by_owner))
+            owners = sorted(self.report.by_owner)  # every owner in scope, rows or not
         from kamcoach.review.config import FLAG_IDS
 
         self.app.push_screen(

@@ -68,6 +68,9 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
       kamcoach demo              # load the demo pipeline and review it
       kamcoach deals show 12     # one deal, its contacts, notes and reviews
     """
+    from kamcoach.clock import check_pinned_today
+
+    check_pinned_today()  # before any command, so the TUI never meets a bad date in a worker
     ctx.obj = Ctx(db_path=db_path)
     if ctx.invoked_subcommand is None:
         tui = main.get_command(ctx, "tui")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kamcoach.clock import iso_now
+from kamcoach.domain.ids import parse_id
 from kamcoach.domain.models import CriterionScore, Evidence, Opportunity, Review
 from kamcoach.domain.stages import DEAL_TYPES, REVIEW_AUTHORS, STAGES
 from kamcoach.errors import InputError, NotFoundError
@@ -93,8 +94,9 @@ def get_account(db: Database, ref: str | int) -> dict[str, Any]:
 
 def _find(db: Database, table: str, ref: str | int) -> dict[str, Any] | None:
     text = str(ref).strip()
-    if text.isdigit():
-        row = _one(db, f"SELECT * FROM {table} WHERE id = ?", [int(text)])
+    row_id = parse_id(ref)
+    if row_id is not None:
+        row = _one(db, f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if row:
             return row
     rows = _rows(db, f"SELECT * FROM {table} WHERE lower(name) = lower(?)", [text])

@@ -1,0 +1,27 @@
+"""Reading a row id typed by a user.
+
+One place decides what counts as an id, so every command that takes a deal
+or account (``deals show``, ``deals analyze``, ``prep``...) agrees: decimal
+digits only (those ``int`` reads), within SQLite's INTEGER range.
+``str.isdigit`` is not enough: it accepts ``²``, which ``int`` refuses, and a
+number past 2**63 - 1 cannot even be bound as a SQLite parameter. Anything else is not an id, so the caller looks it up as a name
+and reports "no deal with id or name ..." in one line.
+"""
+
+from __future__ import annotations
+
+SQLITE_MAX_INT = 2**63 - 1
+"""The largest value a SQLite INTEGER (and so a rowid) can hold."""
+
+
+def parse_id(text: str | int) -> int | None:
+    """The row id ``text`` spells (0 to 2**63 - 1), or None when it is not one."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text if 0 <= text <= SQLITE_MAX_INT else None
+    value = str(text).strip()
+    # Length first: 19 digits hold every valid id, and int() of a huge digit
+    # string is slow (and refused past 4300 digits) for no benefit.
+    if not value.isdecimal() or len(value.lstrip("0")) > 19:
+        return None
+    number = int(value)
+    return number if number <= SQLITE_MAX_INT else None

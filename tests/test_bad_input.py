@@ -20,7 +20,8 @@ from kamcoach.domain.ids import SQLITE_MAX_INT, parse_id
 from tests.analysis_fixtures import fr_nlp, playbooks  # noqa: F401
 from tests.kc_seed import seed_small
 
-BAD_IDS = ["²", "³²", str(2**63), "9" * 40, "1" * 5000]
+BAD_IDS = ["²", "³²", str(2**63), "9" * 40, "1" * 5000, "\udcff", "Acme \udcc3"]
+"""Not ids; the last two are how Python reads command-line bytes that are not UTF-8."""
 
 
 def _one_error_line(result: Result) -> str:
@@ -50,7 +51,11 @@ def test_parse_id_reads_only_what_sqlite_can_hold() -> None:
     assert parse_id(2**64) is None and parse_id(-1) is None
 
 
-@pytest.mark.parametrize("deal", BAD_IDS, ids=["sup2", "sup32", "2**63", "40nines", "5000ones"])
+@pytest.mark.parametrize(
+    "deal",
+    BAD_IDS,
+    ids=["sup2", "sup32", "2**63", "40nines", "5000ones", "undecodable", "undecodable-name"],
+)
 @pytest.mark.parametrize(
     "command", [["deals", "show"], ["prep"], ["deals", "analyze"]], ids=" ".join
 )
@@ -60,6 +65,15 @@ def test_a_bad_deal_id_is_one_line(
     result = runner.invoke(main, ["--db", str(seeded), *command, deal])
     line = _one_error_line(result)
     assert "no deal with id or name" in line
+
+
+def test_an_undecodable_owner_matches_nothing(runner: CliRunner, seeded: Path) -> None:
+    """Bytes that are not UTF-8 on the command line used to crash the SQL binding."""
+    listed = runner.invoke(main, ["--db", str(seeded), "deals", "list", "--owner", "\udcff"])
+    assert listed.exit_code == 0, listed.output
+    assert "Acme" not in listed.stdout
+    line = _one_error_line(runner.invoke(main, ["--db", str(seeded), "coach", "--owner", "\udcff"]))
+    assert "no open deals for owner '\\udcff'" in line
 
 
 def test_a_good_id_still_finds_the_deal(runner: CliRunner, seeded: Path) -> None:

@@ -1,4 +1,4 @@
-"""Reading a row id typed by a user.
+"""Reading a row id or a name typed by a user.
 
 One place decides what counts as an id, so every command that takes a deal
 or account (``deals show``, ``deals analyze``, ``prep``...) agrees: decimal
@@ -25,3 +25,17 @@ def parse_id(text: str | int) -> int | None:
         return None
     number = int(value)
     return number if number <= SQLITE_MAX_INT else None
+
+
+def is_utf8(text: str) -> bool:
+    """False for text no UTF-8 store can hold, so no stored name can match it.
+
+    Python reads bytes of a command line that are not UTF-8 as lone
+    surrogates (``surrogateescape``); SQLite refuses to bind such a string
+    with a UnicodeEncodeError. A lookup by such a name simply finds nothing.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

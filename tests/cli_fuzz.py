@@ -16,7 +16,10 @@ The rules (issue 11, "Bad input"), checked by :func:`run_case`:
 - a failure changes no database: every SQLite file of the workspace has the
   same schema, rows and journal mode before and after a failed call. One
   declared exception: ``deals analyze --all`` that skipped some deals (exit 1)
-  keeps the reviews it saved for the others, and says so.
+  keeps the reviews it saved for the others, and says so;
+- a command that only reads (lists, reports, exports, ``analyze``,
+  ``prep --no-analyse``, ``import --dry-run``) changes no database even when
+  it succeeds: an ``-o`` aimed at the database must not destroy it.
 
 Generators are grouped by *area* so the long run can also probe the parts
 other changes own (``names``: Rich markup in stored names, ``outputs``:
@@ -42,6 +45,7 @@ from click.testing import CliRunner, Result
 from hypothesis import strategies as st
 
 from kamcoach.cli.main import main
+from kamcoach.domain.ids import is_utf8
 from kamcoach.domain.stages import STAGES
 from kamcoach.paths import playbooks_dir
 
@@ -525,7 +529,8 @@ def cases(draw: st.DrawFn, areas: frozenset[str] = frozenset({"core"})) -> Case:
         files.append(("existing.txt", b"keep me\n"))
     names: tuple[str, ...] = ()
     if "names" in areas and draw(st.booleans()):
-        name = st.one_of(st.sampled_from(HOSTILE_NAMES), _text(areas, 30).filter(str.strip))
+        stored = _text(areas, 30).filter(lambda n: n.strip() and is_utf8(n))  # SQLite needs UTF-8
+        name = st.one_of(st.sampled_from(HOSTILE_NAMES), stored)
         names = tuple(draw(st.lists(name, min_size=1, max_size=2)))
     return Case(calls=tuple(calls), files=tuple(files), names=names)
 
@@ -533,9 +538,17 @@ def cases(draw: st.DrawFn, areas: frozenset[str] = frozenset({"core"})) -> Case:
 # ---------------------------------------------------------------- running
 
 
+KINDS = (
+    "traceback",
+    "unclear error",
+    "database changed on failure",
+    "read-only command changed a database",
+)
+
+
 @dataclass
 class Finding:
-    kind: str  # "traceback", "unclear error" or "database changed on failure"
+    kind: str  # one of KINDS
     detail: str
     call: Call
     case: Case
@@ -636,6 +649,24 @@ def classify(result: Result) -> tuple[str, str] | None:
     return None
 
 
+READ_ONLY = {"deals list", "deals show", "accounts list", "pipeline", "coach", "export"}
+READ_ONLY |= {"playbooks list", "playbooks show", "playbooks check", "analyze", "doctor"}
+
+
+def read_only(args: tuple[str, ...]) -> bool:
+    """Whether a call must leave every database as it was even when it succeeds.
+
+    ``prep`` refreshes the deal's analysis unless ``--no-analyse``; ``import``
+    writes unless ``--dry-run``; ``deals analyze`` saves reviews.
+    """
+    command = " ".join(args[:2] if args[0] in GROUPS else args[:1])
+    if command == "prep":
+        return "--no-analyse" in args
+    if command == "import":
+        return "--dry-run" in args
+    return command in READ_ONLY
+
+
 def _resolve(text: str, ws: Path) -> str:
     return str(ws) + text[3:] if text.startswith("@ws") else text
 
@@ -726,14 +757,17 @@ class Workspace:
                 if broken:
                     detail = broken[1].replace(str(ws), "@ws")
                     findings.append(Finding(broken[0], detail, call, case))
-                if result.exit_code != 0:
-                    tally.failures += 1
+                failed = result.exit_code != 0
+                tally.failures += failed
+                if failed or read_only(call.args):
                     after = _databases(ws)
+                    changed = ", ".join(k for k in before if before[k] != after.get(k))
                     partial = "warning: deal #" in result.stderr  # declared partial batch
-                    changed = sorted(k for k in before if before[k] != after.get(k))
-                    if changed and not partial:
+                    if changed and failed and not partial:
+                        findings.append(Finding("database changed on failure", changed, call, case))
+                    elif changed and not failed:
                         findings.append(
-                            Finding("database changed on failure", ", ".join(changed), call, case)
+                            Finding("read-only command changed a database", changed, call, case)
                         )
         tally.findings.extend(findings)
         return findings

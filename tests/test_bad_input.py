@@ -209,3 +209,14 @@ def test_deals_analyze_all_goes_on_past_an_unknown_playbook(
     assert errors[-1] == f"error: 1 deal skipped, {len(analysed)} analysed"
     saved = {r[0] for r in db.execute("SELECT DISTINCT opportunity_id FROM reviews").fetchall()}
     assert set(analysed) <= saved
+
+
+def test_an_error_quoting_stored_names_stays_one_line(
+    runner: CliRunner, seeded: Path, db: Database
+) -> None:
+    """A stored owner holding a newline or a terminal escape is quoted, not obeyed."""
+    db.execute("UPDATE opportunities SET owner = ? WHERE id = 2", ["Sam\nGreen \x1b[2J"])
+    db.conn.commit()
+    result = runner.invoke(main, ["--db", str(seeded), "pipeline", "--owner", "nobody"])
+    line = _one_error_line(result)
+    assert "unknown owner 'nobody'" in line and "Sam\\nGreen \\x1b[2J" in line

@@ -19,6 +19,18 @@ from kamcoach.cli.context import Ctx
 from kamcoach.errors import KamcoachError
 
 
+def one_line(message: str) -> str:
+    """``message`` with line breaks and control characters escaped (``\\n``, ``\\x1b``).
+
+    Error messages quote user data (names, owners, file content) that may hold
+    a newline, which would split the one ``error:`` line scripts rely on, or a
+    terminal escape sequence, which would act on the user's terminal.
+    """
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
 class KamcoachGroup(click.Group):
     """A click group that turns user errors into one clear line."""
 
@@ -26,10 +38,10 @@ class KamcoachGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KamcoachError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
+            click.secho(f"error: {one_line(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except sqlite3.OperationalError as exc:
-            click.secho(f"error: database problem: {exc}", err=True, fg="red")
+            click.secho(f"error: database problem: {one_line(str(exc))}", err=True, fg="red")
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)

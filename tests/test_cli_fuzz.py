@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.cli_fuzz import Case, Workspace, cases
 from tests.cli_fuzz import classify as classify_result
 
-FUZZ_EXAMPLES = 80
+FUZZ_EXAMPLES = 100
 
 
 @pytest.fixture(scope="module")

@@ -180,6 +180,8 @@ def read_language(path: Path, criteria: frozenset[str] = frozenset()) -> Languag
         raise PlaybookError(path, "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(path, "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise PlaybookError(path, "", "invalid TOML: nested too deeply") from None
     return parse_language(data, path, criteria)
 
 

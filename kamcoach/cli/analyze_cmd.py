@@ -57,6 +57,9 @@ def _jsonl_items(
         except json.JSONDecodeError as exc:
             skipped.append(f"{where}:{number}: invalid JSON ({exc.msg}); line skipped")
             continue
+        except RecursionError:
+            skipped.append(f"{where}:{number}: invalid JSON (nested too deeply); line skipped")
+            continue
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             skipped.append(f"{where}:{number}: expected an object with a string 'text'; skipped")
             continue
@@ -64,7 +67,33 @@ def _jsonl_items(
         if note_lang not in (None, "auto", "fr", "en"):
             skipped.append(f"{where}:{number}: unknown lang {note_lang!r} (fr, en); skipped")
             continue
-        yield obj.get("id", number), obj["text"], None if note_lang == "auto" else note_lang
+        note_id = obj.get("id", number)
+        problem = _unwritable(note_id, obj["text"])
+        if problem:
+            skipped.append(f"{where}:{number}: {problem}; skipped")
+            continue
+        yield note_id, obj["text"], None if note_lang == "auto" else note_lang
+
+
+def _unwritable(note_id: Any, text: str) -> str | None:
+    """Why a parsed line cannot be analysed and echoed back, or None.
+
+    JSON may escape a lone surrogate (``"\\ud800"``) that no UTF-8 output can
+    hold, and spaCy's tokenizer hashes every string as UTF-8: such a line used to
+    abort the whole batch. An id of NaN or Infinity would make our own JSONL
+    output invalid JSON.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"'text' holds an invalid character (lone surrogate at {exc.start})"
+    try:
+        json.dumps(note_id, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "'id' holds an invalid character (lone surrogate)"
+    except (ValueError, RecursionError):
+        return "'id' must be a string or a finite number"
+    return None
 
 
 class _Bar:
@@ -300,6 +329,8 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
 
     Only notes whose text changed since the last run are read again; a new
     review is saved only when the result changed (older reviews are kept).
+    With --all, a deal that cannot be analysed (an unknown playbook) is
+    reported and skipped, the others are analysed, and the exit status is 1.
 
     \b
     Example:
@@ -311,10 +342,11 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
     if bool(deal) == all_:
         raise InputError("give a DEAL (id or name) or --all, not both")
     db, playbooks = obj.db, obj.playbooks
+    skipped: list[tuple[int, str]] = []
     if all_:
         bar = _Bar("analysing deals")
         try:
-            results = deal_analysis.analyze_all(db, playbooks, progress=bar)
+            results = deal_analysis.analyze_all(db, playbooks, progress=bar, skipped=skipped)
         finally:
             bar.close()
     else:
@@ -363,6 +395,14 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
         )
         return
     render_rows(rows, fmt, title="Analyser reviews")
+    if skipped:
+        for deal_id, message in skipped:
+            click.secho(f"warning: deal #{deal_id} skipped: {message}", err=True, fg="yellow")
+        # The analysed deals are saved and printed; the exit status tells a script some were not.
+        raise InputError(
+            f"{len(skipped)} deal{'s' if len(skipped) != 1 else ''} skipped, "
+            f"{len(results)} analysed"
+        )
 
 
 def register(group: click.Group) -> None:

@@ -19,6 +19,18 @@ from kamcoach.cli.context import Ctx
 from kamcoach.errors import KamcoachError
 
 
+def one_line(message: str) -> str:
+    """``message`` with line breaks and control characters escaped (``\\n``, ``\\x1b``).
+
+    Error messages quote user data (names, owners, file content) that may hold
+    a newline, which would split the one ``error:`` line scripts rely on, or a
+    terminal escape sequence, which would act on the user's terminal.
+    """
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
 class KamcoachGroup(click.Group):
     """A click group that turns user errors into one clear line."""
 
@@ -26,7 +38,7 @@ class KamcoachGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KamcoachError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
+            click.secho(f"error: {one_line(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except sqlite3.OperationalError as exc:
             from kamcoach.storage.tx import write_error_message
@@ -34,7 +46,7 @@ class KamcoachGroup(click.Group):
             said = write_error_message(exc)  # "locked" and "readonly" in words a user can act on
             if said == str(exc):
                 said = f"database problem: {exc}"
-            click.secho(f"error: {said}", err=True, fg="red")
+            click.secho(f"error: {one_line(said)}", err=True, fg="red")
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
@@ -73,6 +85,9 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
       kamcoach demo              # load the demo pipeline and review it
       kamcoach deals show 12     # one deal, its contacts, notes and reviews
     """
+    from kamcoach.clock import check_pinned_today
+
+    check_pinned_today()  # before any command, so the TUI never meets a bad date in a worker
     ctx.obj = Ctx(db_path=db_path)
     if ctx.invoked_subcommand is None:
         tui = main.get_command(ctx, "tui")

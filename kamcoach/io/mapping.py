@@ -162,6 +162,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise MappingError(path, "", f"invalid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise MappingError(path, "", "not UTF-8 text") from None
+    except RecursionError:
+        raise MappingError(path, "", "invalid TOML (nested too deeply)") from None
 
 
 def _apply_file(mappings: dict[str, CrmMapping], path: Path, data: dict[str, Any]) -> str:

@@ -134,6 +134,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PlaybookError(path, "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(path, "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise PlaybookError(path, "", "invalid TOML: nested too deeply") from None
 
 
 def _parse_patterns(node: _Node) -> LangPatterns:

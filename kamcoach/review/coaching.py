@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kamcoach.clock import today as clock_today
+from kamcoach.domain.ids import is_utf8
 from kamcoach.playbooks.model import PlaybookSet, Question
 from kamcoach.review.pipeline import load_effective_scores, scope_clause
 
@@ -127,6 +128,8 @@ def coach(
     ``lang`` ("auto": the language most of each rep's notes are in) names the
     criteria and picks the questions' language for each rep.
     """
+    if owner is not None and not is_utf8(owner):
+        return []  # undecodable command-line bytes: no stored owner can match
     today = today or clock_today()
     recent_start = (today - timedelta(days=window_days)).isoformat()
     previous_start = (today - timedelta(days=2 * window_days)).isoformat()

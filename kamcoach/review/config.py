@@ -105,6 +105,10 @@ def _read(path: Path) -> dict[str, Any]:
         raise PlaybookError(path, "", f"cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(path, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise PlaybookError(path, "", f"not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise PlaybookError(path, "", "not valid TOML (nested too deeply)") from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

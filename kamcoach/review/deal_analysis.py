@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from kamcoach.clock import iso_now, now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
+from kamcoach.errors import KamcoachError
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.storage import repo
 from kamcoach.storage.tx import write_transaction
@@ -171,14 +172,30 @@ def deals_with_notes(db: Database) -> list[int]:
 
 
 def analyze_all(
-    db: Database, playbooks: PlaybookSet, *, progress: Progress | None = None
+    db: Database,
+    playbooks: PlaybookSet,
+    *,
+    progress: Progress | None = None,
+    skipped: list[tuple[int, str]] | None = None,
 ) -> list[tuple[int, Review, GateVerdict]]:
-    """Analyse every deal that has notes; ``progress(done, total)`` counts deals."""
+    """Analyse every deal that has notes; ``progress(done, total)`` counts deals.
+
+    With a ``skipped`` list, a deal the user must fix (an unknown playbook,
+    say one removed from the team folder) is recorded there as ``(deal id,
+    message)`` and the others are still analysed: one bad deal used to stop
+    the whole run. Without it, the first such error is raised.
+    """
     deal_ids = deals_with_notes(db)
     out = []
     for i, deal_id in enumerate(deal_ids):
-        review, verdict = analyze_deal(db, deal_id, playbooks)
-        out.append((deal_id, review, verdict))
+        try:
+            review, verdict = analyze_deal(db, deal_id, playbooks)
+        except KamcoachError as exc:
+            if skipped is None:
+                raise
+            skipped.append((deal_id, str(exc)))
+        else:
+            out.append((deal_id, review, verdict))
         if progress:
             progress(i + 1, len(deal_ids))
     return out

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from kamcoach.clock import iso_now
 from kamcoach.domain.amounts import amount_problem
+from kamcoach.domain.ids import is_utf8, parse_id
 from kamcoach.domain.models import CriterionScore, Evidence, Opportunity, Review
 from kamcoach.domain.stages import DEAL_TYPES, REVIEW_AUTHORS, STAGES
 from kamcoach.errors import InputError, NotFoundError
@@ -96,10 +97,13 @@ def get_account(db: Database, ref: str | int) -> dict[str, Any]:
 
 def _find(db: Database, table: str, ref: str | int) -> dict[str, Any] | None:
     text = str(ref).strip()
-    if text.isdigit():
-        row = _one(db, f"SELECT * FROM {table} WHERE id = ?", [int(text)])
+    row_id = parse_id(ref)
+    if row_id is not None:
+        row = _one(db, f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if row:
             return row
+    if not is_utf8(text):
+        return None  # undecodable command-line bytes: no stored name can match
     rows = _rows(db, f"SELECT * FROM {table} WHERE lower(name) = lower(?)", [text])
     if len(rows) > 1:
         ids = ", ".join(str(r["id"]) for r in rows)
@@ -161,6 +165,8 @@ def list_deals(
 ) -> list[dict[str, Any]]:
     where: list[str] = []
     params: list[Any] = []
+    if owner and not is_utf8(owner):
+        return []  # undecodable command-line bytes: no stored owner can match
     if owner:
         where.append("lower(o.owner) = lower(?)")
         params.append(owner)

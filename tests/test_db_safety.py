@@ -245,3 +245,23 @@ def test_kamcoach_db_naming_an_unknown_user_is_one_line() -> None:
     assert_one_error_line(out, "~nosuchuser")
     out = kamcoach("--db", "~nosuchuser/team.db", "pipeline")
     assert_one_error_line(out, "~nosuchuser")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "notes"),
+        ("pipeline", "-o", "{tmp}/review.md"),
+        ("coach", "-o", "{tmp}/coach.md"),
+        ("prep", "1", "--no-analyse", "-o", "{tmp}/prep.md"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_unknown_user_in_db_path_is_one_line_for_commands_writing_files(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Found by benchmarks/fuzz_cli.py: the output-path guard expanded ``~user`` itself."""
+    filled = [a.format(tmp=tmp_path) for a in args]
+    out = kamcoach(*filled, env={"KAMCOACH_DB": "~nosuchuser/x.db"})
+    assert_one_error_line(out, "~nosuchuser")
+    assert list(tmp_path.iterdir()) == []

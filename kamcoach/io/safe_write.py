@@ -33,6 +33,7 @@ from typing import BinaryIO
 from sqlite_utils import Database
 
 from kamcoach.errors import InputError
+from kamcoach.paths import expand_user
 
 DATABASE_SIDE_FILES: tuple[str, ...] = ("-wal", "-shm", "-journal")
 """SQLite's companions of a database file; overwriting one corrupts the database."""
@@ -60,7 +61,7 @@ def database_files(db_path: str | Path | None) -> list[Guarded]:
     """The database file and its side files (nothing for an in-memory database)."""
     if db_path is None or str(db_path) in ("", ":memory:"):
         return []
-    path = Path(db_path).expanduser()
+    path = expand_user(db_path, "database path")
     files = [Guarded(path, "the database")]
     files += [
         Guarded(Path(f"{path}{suffix}"), f"the database's {suffix[1:]} file")

@@ -22,6 +22,7 @@ from textual.widgets import Input, Label
 
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import Guarded, OutputExistsError, check_output
+from kamcoach.paths import expand_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,11 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         if not value:
             self.notify("Give a file name", severity="warning")
             return
-        path = Path(value).expanduser()
+        try:
+            path = expand_user(value, "file name")
+        except InputError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         overwrite = path == self.confirmed
         try:
             check_output(path, self.guarded, force=overwrite)

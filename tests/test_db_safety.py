@@ -29,19 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 CRM = Path(__file__).parent / "data" / "crm"
 
 
+_NO_DAC = "-dac_override,-dac_read_search"
+
+
 def kamcoach(
-    *args: str, env: dict[str, str] | None = None, user: int | None = None
+    *args: str, env: dict[str, str] | None = None, unprivileged: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m kamcoach`` from this checkout, optionally as another (unprivileged) user."""
+    """Run ``python -m kamcoach`` from this checkout, optionally without root's file powers."""
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), full_env.get("PYTHONPATH", "")) if p
     )
     command = [sys.executable, "-m", "kamcoach", *args]
-    if user is not None:
-        # setpriv, not subprocess's user=: this interpreter may live under root's private
-        # home, which an unprivileged user could not even exec from.
-        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
+    if unprivileged:
+        # Still root, but without the capabilities that bypass permission bits: files then
+        # get the checks a normal user meets. Not another uid: the interpreter and the
+        # virtual environment may live in root's private folders (CI's mktemp venv).
+        command = ["setpriv", f"--inh-caps={_NO_DAC}", f"--bounding-set={_NO_DAC}", *command]
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=120)
 
 
@@ -145,7 +149,7 @@ def test_new_database_and_its_wal_and_shm_are_private(tmp_path: Path) -> None:
 
 @pytest.fixture
 def shared_folder() -> Iterator[Path]:
-    """A folder another user can reach (pytest's tmp_path is private to its owner)."""
+    """A temporary folder whose modes the test changes (all restored before removal)."""
     folder = Path(tempfile.mkdtemp(prefix="kc-ro-"))
     folder.chmod(0o755)
     try:
@@ -157,14 +161,12 @@ def shared_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_only_setup(
-    base: Path, *, folder_read_only: bool
-) -> tuple[Path, int | None, dict[str, str]]:
+def _read_only_setup(base: Path, *, folder_read_only: bool) -> tuple[Path, bool, dict[str, str]]:
     """A demo database the test user may read but not write.
 
-    Root ignores permission bits, so as root the commands run as ``nobody``
-    (uid 65534) on files it owns with the write bits removed: SQLite and
-    kamcoach then meet the same refusals a normal user meets.
+    Root ignores permission bits, so as root the commands run without the
+    capabilities that let it (``setpriv``), on files with the write bits
+    removed: SQLite and kamcoach then meet the same refusals a normal user meets.
     """
     folder = base / "team"
     folder.mkdir()
@@ -174,30 +176,28 @@ def _read_only_setup(
     config = base / "config"
     config.mkdir()
     env = {"XDG_CONFIG_HOME": str(config), "XDG_DATA_HOME": str(base / "data"), "HOME": str(base)}
-    user: int | None = None
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv: cannot drop to an unprivileged user")
-        user = 65534
-        for p in (folder, folder / "kamcoach.db", config):
-            os.chown(p, user, user)
+    unprivileged = os.geteuid() == 0
+    if unprivileged and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot drop root's file powers")
     (folder / "kamcoach.db").chmod(0o400 if not folder_read_only else 0o600)
     if folder_read_only:
         folder.chmod(0o555)
-    return folder / "kamcoach.db", user, env
+    return folder / "kamcoach.db", unprivileged, env
 
 
 @pytest.mark.parametrize("folder_read_only", [True, False], ids=["folder", "file"])
 def test_read_only_database_can_be_read_and_refuses_writes(
     shared_folder: Path, folder_read_only: bool
 ) -> None:
-    path, user, env = _read_only_setup(shared_folder, folder_read_only=folder_read_only)
+    path, unprivileged, env = _read_only_setup(shared_folder, folder_read_only=folder_read_only)
     before = snapshot(path.parent)
-    listed = kamcoach("--db", str(path), "deals", "list", "--format", "json", env=env, user=user)
+    listed = kamcoach(
+        "--db", str(path), "deals", "list", "--format", "json", env=env, unprivileged=unprivileged
+    )
     assert listed.returncode == 0, listed.stderr
     assert '"name"' in listed.stdout and listed.stderr == ""
     for args in (["pipeline"], ["deals", "show", "1"], ["accounts", "list"]):
-        out = kamcoach("--db", str(path), *args, env=env, user=user)
+        out = kamcoach("--db", str(path), *args, env=env, unprivileged=unprivileged)
         assert out.returncode == 0, (args, out.stderr)
         assert "Traceback" not in out.stderr
     wrote = kamcoach(
@@ -206,7 +206,7 @@ def test_read_only_database_can_be_read_and_refuses_writes(
         "import",
         str(CRM / "salesforce_opportunities_en.csv"),
         env=env,
-        user=user,
+        unprivileged=unprivileged,
     )
     assert_one_error_line(wrote, "read-only", "nothing was changed")
     assert snapshot(path.parent) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,26 +102,6 @@ def import_(
       kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
       kamcoach import notes.csv --mapping team_crm.toml
     """
-    from kamcoach.storage.tx import write_transaction
-
-    # A real import plans under the write lock (BEGIN IMMEDIATE): a second import run at the
-    # same time waits for the first, then plans on what the first one wrote, instead of
-    # failing with a stale plan or "database is locked" (issue 11.2).
-    with nullcontext() if dry_run else write_transaction(obj.db):
-        _import(obj, file, mapping, kind, date_format, dry_run, skip_bad_rows, bad_rows_path, force)
-
-
-def _import(
-    obj: Ctx,
-    file: Path,
-    mapping: str,
-    kind: str,
-    date_format: str | None,
-    dry_run: bool,
-    skip_bad_rows: bool,
-    bad_rows_path: Path | None,
-    force: bool,
-) -> None:
     from kamcoach.errors import InputError
     from kamcoach.io.importer import import_file
 

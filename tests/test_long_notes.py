@@ -91,3 +91,7 @@ def test_deals_analyze_warns_about_a_long_stored_note(
     result = runner.invoke(main, ["--db", str(db_path), "deals", "analyze", "1"])
     assert result.exit_code == 0, result.output
     assert f"warning: deal #1, note {note_id}:" in result.stderr
+    # --all says it too (the stored analysis is reused, its warning with it).
+    result = runner.invoke(main, ["--db", str(db_path), "deals", "analyze", "--all"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: deal #1, note {note_id}:" in result.stderr

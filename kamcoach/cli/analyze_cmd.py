@@ -345,10 +345,15 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
     skipped: list[tuple[int, str]] = []
     if all_:
         bar = _Bar("analysing deals")
+        noted: list[tuple[int, str]] = []
         try:
-            results = deal_analysis.analyze_all(db, playbooks, progress=bar, skipped=skipped)
+            results = deal_analysis.analyze_all(
+                db, playbooks, progress=bar, skipped=skipped, warnings=noted
+            )
         finally:
             bar.close()
+        for deal_id, message in noted:
+            click.secho(f"warning: deal #{deal_id}, {message}", err=True, fg="yellow")
     else:
         from kamcoach.storage import repo
 

@@ -110,7 +110,6 @@ def analyze_deal(
                 note_id=note["id"],
             )
             stats.analysed += 1
-            stats.warnings.extend(analysis.warnings)
             fresh.append(
                 {
                     "note_id": note["id"],
@@ -124,6 +123,9 @@ def analyze_deal(
             )
         else:
             stats.cached += 1
+        # Cached or fresh: a note read with a warning (a note past the length limit) says so
+        # every time the deal is analysed, not only the first.
+        stats.warnings.extend(analysis.warnings)
         analysis.id = note["id"]
         analyses.append(analysis)
         if progress:
@@ -177,13 +179,15 @@ def analyze_all(
     *,
     progress: Progress | None = None,
     skipped: list[tuple[int, str]] | None = None,
+    warnings: list[tuple[int, str]] | None = None,
 ) -> list[tuple[int, Review, GateVerdict]]:
     """Analyse every deal that has notes; ``progress(done, total)`` counts deals.
 
     With a ``skipped`` list, a deal the user must fix (an unknown playbook,
     say one removed from the team folder) is recorded there as ``(deal id,
     message)`` and the others are still analysed: one bad deal used to stop
-    the whole run. Without it, the first such error is raised.
+    the whole run. Without it, the first such error is raised. A ``warnings``
+    list receives ``(deal id, message)`` for every note read with a warning.
     """
     deal_ids = deals_with_notes(db)
     out = []
@@ -196,6 +200,8 @@ def analyze_all(
             skipped.append((deal_id, str(exc)))
         else:
             out.append((deal_id, review, verdict))
+            if warnings is not None:
+                warnings.extend((deal_id, message) for message in last_stats.warnings)
         if progress:
             progress(i + 1, len(deal_ids))
     return out

@@ -672,3 +672,42 @@ def test_team_playbook_names_shown_verbatim(tmp_path: Path, team_playbooks: None
     assert TEAM_CRITERION[:17] in seen["scorecard"], seen["scorecard"]  # a 17-column cell
     assert seen["evidence"].startswith(f"{TEAM_CRITERION}: "), seen["evidence"]
     assert seen["override"].startswith(f"Override {TEAM_CRITERION} (now "), seen["override"]
+
+
+def test_note_dialog_failure_quoting_a_name_is_shown_as_text() -> None:
+    """A save error that quotes user text (a deal name) is a toast and a line, not markup."""
+    from textual.app import App
+    from textual.widgets import TextArea
+    from textual.widgets._toast import Toast
+
+    from kamcoach.errors import InputError
+    from kamcoach.tui.dialogs.note import NoteDialog
+
+    name = "Renewal [/red] [phase 2]"
+
+    def save(_text: str) -> None:
+        raise InputError(f"deal {name!r} cannot take notes")
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(NoteDialog(name, save=save))
+
+    async def main() -> None:
+        app = Host()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, NoteDialog)
+            dialog.query_one(TextArea).insert("Met the CFO.")
+            await pilot.press("ctrl+s")
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)
+            assert app.screen is dialog and dialog.query_one(TextArea).text == "Met the CFO."
+            assert name in str(dialog.query_one("#note-error").render())
+            # Each notification rendered the way its toast renders it (the toast rack of a
+            # modal screen is not queryable from the test; _notifications is the app's list).
+            toasts.extend(str(Toast(n).render()) for n in app._notifications)
+
+    toasts: list[str] = []
+    asyncio.run(main())
+    assert toasts == [f"Note not saved: deal {name!r} cannot take notes"], toasts

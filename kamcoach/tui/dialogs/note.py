@@ -98,7 +98,7 @@ class NoteDialog(ModalScreen[str | None]):
         self.query_one("#note-error", Static).update(
             Text(f"Not saved: {why}. Your text is kept; ctrl+s to try again.")
         )
-        self.notify(f"Note not saved: {why}", severity="error", timeout=10)
+        self.notify(f"Note not saved: {why}", severity="error", timeout=10, markup=False)
 
     def action_cancel(self) -> None:
         if not self.saving:

@@ -145,7 +145,7 @@ class OverrideDialog(ModalScreen[Override | None]):
         self.query_one("#override-error", Static).update(
             Text(f"Not saved: {why}. Your choice is kept; ctrl+s to try again.")
         )
-        self.notify(f"Override not saved: {why}", severity="error", timeout=10)
+        self.notify(f"Override not saved: {why}", severity="error", timeout=10, markup=False)
 
     def action_cancel(self) -> None:
         if not self.saving:

@@ -17,11 +17,15 @@ MAX_AMOUNT = 1e15
 
 
 def amount_problem(value: float) -> str | None:
-    """Why ``value`` cannot be a deal amount (not finite, negative, too large), or None."""
-    if not math.isfinite(value):
-        return "is not a finite number"
-    if value < 0:
-        return "is negative"
+    """Why ``value`` cannot be a deal amount (not a number, too large, negative), or None.
+
+    Infinity is "too large": it is what ``float`` makes of a number typed with
+    hundreds of digits, and that is what the user should read.
+    """
+    if math.isnan(value):
+        return "is not a number"
     if value > MAX_AMOUNT:
         return f"is above the largest amount accepted ({MAX_AMOUNT:,.0f})"
+    if value < 0:
+        return "is negative"
     return None

@@ -11,14 +11,13 @@ bad-row report). Dates are detected per file, not per value, because
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from kamcoach.domain.amounts import MAX_AMOUNT
+from kamcoach.domain.amounts import amount_problem
 
 # ---------------------------------------------------------------- amounts
 
@@ -102,11 +101,10 @@ def _split_currency(body: str) -> tuple[str | None, str]:
 def _checked(
     value: float, raw: str, negative: bool, currency: str | None = None
 ) -> tuple[float, str | None]:
-    if not math.isfinite(value) or value > MAX_AMOUNT:
+    problem = amount_problem(value)  # value has no sign here: the bound (or a NaN)
+    if problem:
         shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
-        raise ValueError(
-            f"amount {shown!r} is above the largest amount accepted ({MAX_AMOUNT:,.0f})"
-        )
+        raise ValueError(f"amount {shown!r} {problem}")
     return (-value if negative else value, currency)
 
 

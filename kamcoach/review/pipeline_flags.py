@@ -10,7 +10,6 @@ to one review's deals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from kamcoach.domain.scoring import overall_score
@@ -20,10 +19,6 @@ from kamcoach.review.config import FlagConfig
 from kamcoach.review.pipeline_model import Flag, NextQuestion
 
 # ---------------------------------------------------------------- rules
-
-
-def _parse_day(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
 
 
 def _fmt_amount(value: float | str | None) -> str:

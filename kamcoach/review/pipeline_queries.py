@@ -124,24 +124,6 @@ def _latest_analyser_scores(db: Database, clause: str, params: list[Any]) -> dic
     return dict(db.execute(sql, params).fetchall())
 
 
-def _stored_scores(
-    db: Database, clause: str, params: list[Any], everything: bool
-) -> dict[int, str] | None:
-    """Per deal, its effective scores packed in one string, read from ``deal_scores``.
-
-    Migration m007 keeps that table equal to what :func:`_latest_analyser_scores`
-    merged with :func:`_human_scores` would compute (human scores override the
-    analyser's per criterion), so the review reads one narrow row per deal in
-    primary-key order instead of aggregating every review. None when the
-    table does not exist (an old file opened without migrating): the caller
-    then aggregates.
-    """
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'deal_scores'").fetchone():
-        return None
-    cond, p = _fact_scope("opportunity_id", clause, params, everything)
-    return dict(db.execute(f"SELECT opportunity_id, scores FROM deal_scores WHERE {cond}", p))
-
-
 def _human_scores(
     db: Database, scope_sql: str, params: list[Any]
 ) -> dict[int, tuple[tuple[str, int, str], ...]]:

@@ -33,17 +33,35 @@ DEFAULT_PROBABILITY: dict[str, float] = {
 
 DEAL_TYPES: tuple[str, ...] = ("new", "upsell", "renewal")
 
+#: A contact's role in the buying group (``contacts.buying_role``, which rules) or,
+#: on one deal only, an override of it (``opportunity_contacts.role``; NULL there means
+#: "as the contact's role"). "coach" was folded into "influencer" by m011.
 BUYING_ROLES: tuple[str, ...] = (
     "economic_buyer",
+    "executive_sponsor",
     "champion",
     "technical_evaluator",
-    "user",
     "influencer",
-    "coach",
-    "blocker",
+    "user",
     "procurement",
+    "blocker",
     "unknown",
 )
+
+#: A contact's stance towards us, from warmest to coldest (NULL: not known).
+STANCES: tuple[str, ...] = ("advocate", "supporter", "neutral", "sceptic", "opponent")
+
+#: How much weight a contact carries in the decision (NULL: not known).
+INFLUENCE: tuple[str, ...] = ("high", "medium", "low")
+
+#: A manager's forecast category for a deal (reviews.forecast).
+FORECAST_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline", "omitted")
+
+#: Where a deal's next step was set (next_steps.source).
+NEXT_STEP_SOURCES: tuple[str, ...] = ("deal", "review", "call", "import")
+
+#: What a proposal read from a note is about (proposals.kind).
+PROPOSAL_KINDS: tuple[str, ...] = ("contact", "role", "stance", "departure", "arrival")
 
 REVIEW_AUTHORS: tuple[str, ...] = ("analyser", "rep", "manager")
 

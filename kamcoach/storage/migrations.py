@@ -551,3 +551,92 @@ def m008_deal_facts(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m009_history_fields(db: Database) -> None:
+    """Every hand edit of a deal goes to its history, with who made it and why.
+
+    The first schema's CHECK allowed only stage, amount and close date; a
+    deal created, re-owned, re-playbooked, closed with a reason or paused by
+    hand must leave the same trail as an import. SQLite cannot alter a CHECK,
+    so the table is rebuilt (rows and ids kept). ``pause`` rows read
+    ``active`` -> ``paused`` and back, the reason in ``reason``; a close is a
+    ``stage`` row plus a ``close_reason`` row written together.
+
+    The deal facts (m008) keep reading only stage, amount and close-date rows:
+    a change of owner is not a sign of life for the "stale" and "stuck" flags.
+    Their triggers went with the old table and are created again, filtered.
+    """
+    history = """
+        INSERT INTO deal_facts (opportunity_id, last_change_at, pushes, push_from, push_to,
+                                cut_at, cut_old, cut_new)
+        SELECT o.id, h.last, h.pushes, h.push_from, h.push_to, c.changed_at, c.old_value,
+               c.new_value
+        FROM opportunities o
+        LEFT JOIN (
+            SELECT MAX(changed_at) AS last,
+                   SUM(field = 'close_date' AND new_value > old_value) AS pushes,
+                   MIN(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN old_value END) AS push_from,
+                   MAX(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN new_value END) AS push_to
+            FROM opportunity_history
+            WHERE opportunity_id = {opp} AND field IN ('stage', 'amount', 'close_date')
+        ) h
+        LEFT JOIN (
+            SELECT changed_at, old_value, new_value FROM opportunity_history
+            WHERE opportunity_id = {opp} AND field = 'amount'
+              AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
+            ORDER BY changed_at DESC, id DESC LIMIT 1
+        ) c
+        WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET last_change_at = excluded.last_change_at, pushes = excluded.pushes,
+            push_from = excluded.push_from, push_to = excluded.push_to,
+            cut_at = excluded.cut_at, cut_old = excluded.cut_old, cut_new = excluded.cut_new;
+    """
+    tracked = "IN ('stage', 'amount', 'close_date')"
+    triggers = {
+        "deal_facts_history_insert": (
+            f"AFTER INSERT ON opportunity_history WHEN NEW.field {tracked}",
+            [history.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_history_delete": (
+            f"AFTER DELETE ON opportunity_history WHEN OLD.field {tracked}",
+            [history.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_history_update": (
+            "AFTER UPDATE ON opportunity_history",
+            [history.format(opp="OLD.opportunity_id"), history.format(opp="NEW.opportunity_id")],
+        ),
+    }
+    script = [
+        """
+        CREATE TABLE opportunity_history_new (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            changed_at TEXT NOT NULL,
+            field TEXT NOT NULL CHECK (field IN (
+                'stage', 'amount', 'close_date', 'currency', 'name', 'owner', 'type',
+                'playbook', 'account', 'pause', 'close_reason')),
+            old_value TEXT,
+            new_value TEXT,
+            source TEXT,
+            author TEXT,
+            reason TEXT
+        );
+        INSERT INTO opportunity_history_new
+            (id, opportunity_id, changed_at, field, old_value, new_value, source)
+        SELECT id, opportunity_id, changed_at, field, old_value, new_value, source
+        FROM opportunity_history;
+        DROP TABLE opportunity_history;
+        ALTER TABLE opportunity_history_new RENAME TO opportunity_history;
+        CREATE INDEX idx_history_opp_field ON opportunity_history(opportunity_id, field);
+        ALTER TABLE opportunities ADD COLUMN close_reason TEXT;
+        """
+    ]
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))
+

@@ -640,3 +640,99 @@ def m009_history_fields(db: Database) -> None:
         script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
 
+
+@_register
+def m010_reps(db: Database) -> None:
+    """Reps: deals and accounts point at a rep, not at a free-text owner.
+
+    Health and pay need a portfolio and a plan per rep, a manager, a team and
+    the rep's language. ``rep_id`` rules. ``opportunities.owner`` stays as the
+    rep's name kept in step by the triggers below, because the pipeline review
+    (benchmarked at 100k deals) filters and shows it without a join; no code
+    may treat it as the owner's identity. A writer that gives only an owner
+    text (an older script, a test helper) still lands on a rep: the insert and
+    update triggers find or create it. The importer resolves owners itself,
+    once per distinct name, so these triggers do no work per imported row.
+
+    Back-fill: one rep per distinct owner (ASCII case-insensitive, trimmed),
+    deals re-pointed and their owner text set to the rep's spelling; an
+    account's rep is the rep owning most of its deals (ties: the oldest rep).
+    """
+    db.executescript(
+        """
+        CREATE TABLE reps (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (trim(name) <> ''),
+            email TEXT,
+            manager_id INTEGER REFERENCES reps(id) ON DELETE SET NULL,
+            team TEXT,
+            language TEXT CHECK (language IS NULL OR language IN ('en', 'fr')),
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX idx_reps_name ON reps(name COLLATE NOCASE);
+        ALTER TABLE opportunities ADD COLUMN rep_id INTEGER REFERENCES reps(id)
+            ON DELETE SET NULL;
+        ALTER TABLE accounts ADD COLUMN rep_id INTEGER REFERENCES reps(id) ON DELETE SET NULL;
+        INSERT INTO reps (name, created_at)
+        SELECT trim(owner), MIN(created_at) FROM opportunities
+        WHERE trim(owner) <> ''
+        GROUP BY trim(owner) COLLATE NOCASE
+        ORDER BY MIN(created_at), trim(owner);
+        UPDATE opportunities
+        SET rep_id = (SELECT r.id FROM reps r WHERE r.name = trim(opportunities.owner)
+                      COLLATE NOCASE)
+        WHERE trim(owner) <> '';
+        UPDATE opportunities
+        SET owner = (SELECT r.name FROM reps r WHERE r.id = opportunities.rep_id)
+        WHERE rep_id IS NOT NULL;
+        CREATE INDEX idx_opps_rep ON opportunities(rep_id);
+        UPDATE accounts SET rep_id = (
+            SELECT o.rep_id FROM opportunities o
+            WHERE o.account_id = accounts.id AND o.rep_id IS NOT NULL
+            GROUP BY o.rep_id ORDER BY COUNT(*) DESC, o.rep_id LIMIT 1);
+        CREATE INDEX idx_accounts_rep ON accounts(rep_id);
+
+        CREATE TRIGGER reps_deal_insert_owner AFTER INSERT ON opportunities
+        WHEN NEW.rep_id IS NULL AND trim(NEW.owner) <> ''
+        BEGIN
+            INSERT INTO reps (name, created_at)
+            SELECT trim(NEW.owner), NEW.created_at
+            WHERE NOT EXISTS (SELECT 1 FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE);
+            UPDATE opportunities
+            SET rep_id = (SELECT id FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE)
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_insert_rep AFTER INSERT ON opportunities
+        WHEN NEW.rep_id IS NOT NULL
+             AND NEW.owner IS NOT (SELECT name FROM reps WHERE id = NEW.rep_id)
+        BEGIN
+            UPDATE opportunities
+            SET owner = COALESCE((SELECT name FROM reps WHERE id = NEW.rep_id), '')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_owner_update AFTER UPDATE OF owner ON opportunities
+        WHEN NEW.rep_id IS OLD.rep_id AND NEW.owner IS NOT OLD.owner
+             AND NOT EXISTS (SELECT 1 FROM reps WHERE id = NEW.rep_id AND name = NEW.owner)
+        BEGIN
+            INSERT INTO reps (name, created_at)
+            SELECT trim(NEW.owner), strftime('%Y-%m-%dT%H:%M:%S', 'now')
+            WHERE trim(NEW.owner) <> ''
+              AND NOT EXISTS (SELECT 1 FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE);
+            UPDATE opportunities
+            SET rep_id = (SELECT id FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE)
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_rep_update AFTER UPDATE OF rep_id ON opportunities
+        WHEN NEW.rep_id IS NOT OLD.rep_id
+        BEGIN
+            UPDATE opportunities
+            SET owner = COALESCE((SELECT name FROM reps WHERE id = NEW.rep_id), '')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_rename AFTER UPDATE OF name ON reps
+        WHEN NEW.name IS NOT OLD.name
+        BEGIN
+            UPDATE opportunities SET owner = NEW.name WHERE rep_id = NEW.id;
+        END;
+        """
+    )

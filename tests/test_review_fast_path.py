@@ -247,9 +247,7 @@ def test_older_database_upgrades_to_deal_facts_without_losing_anything(
     for t in tables:
         assert db[t].count == counts[t]
         assert (
-            sorted(
-                map(tuple, db.execute(f"SELECT {columns[t]} FROM [{t}]").fetchall()), key=repr
-            )
+            sorted(map(tuple, db.execute(f"SELECT {columns[t]} FROM [{t}]").fetchall()), key=repr)
             == dumps[t]
         )
     assert review_pipeline(db, playbooks, today=TODAY).to_dict() == before

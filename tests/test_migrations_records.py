@@ -297,3 +297,39 @@ def test_m011_triggers_use_the_role_in_force_and_refuse_words_outside_the_vocabu
         "sceptic",
         "high",
     )
+
+
+# ---------------------------------------------------------------- m012, m013, m015
+
+
+def _note(db: Database, note_id: int, deal_id: int = 1) -> None:
+    db["notes"].insert(
+        {
+            "id": note_id,
+            "opportunity_id": deal_id,
+            "created_at": T0,
+            "text": "x",
+            "content_hash": "h",
+        }
+    )
+
+
+def test_m012_proposals_are_idempotent_per_note_and_go_with_their_note(db_path: Path) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    _note(db, 10)
+    insert = (
+        "INSERT OR IGNORE INTO proposals (note_id, opportunity_id, account_id, kind, name, value,"
+        " quote, created_at) VALUES (10, 1, 1, ?, ?, ?, 'Marc left.', ?)"
+    )
+    db.execute(insert, ["departure", "Marc Roy", None, T0])
+    db.execute("UPDATE proposals SET status = 'dismissed'")
+    db.execute(insert, ["departure", "marc roy", None, T0])  # the same note read again
+    db.execute(insert, ["role", "Marc Roy", "champion", T0])
+    rows = db.execute("SELECT kind, status FROM proposals ORDER BY id").fetchall()
+    assert rows == [("departure", "dismissed"), ("role", "open")]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(insert.replace("OR IGNORE ", ""), ["rumour", "X", None, T0])
+    db.execute("DELETE FROM notes WHERE id = 10")
+    assert db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] == 0

@@ -901,3 +901,49 @@ def m011_contacts_one_model(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m012_proposals(db: Database) -> None:
+    """What the notes say about people, kept as proposals the rep accepts or dismisses.
+
+    One table for every feature that reads people from notes: contact
+    suggestions, the relationship map, the churn signals (a champion who
+    left, a new executive). A proposal is never applied by itself: it waits,
+    with the sentence that supports it, until the rep accepts it (and then
+    ``result_contact_id`` names the contact it made or changed) or dismisses
+    it. The unique key makes re-analysing a note idempotent, and a dismissed
+    proposal stays dismissed when the same note is read again.
+    """
+    db.executescript(
+        """
+        CREATE TABLE proposals (
+            id INTEGER PRIMARY KEY,
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('contact', 'role', 'stance', 'departure', 'arrival')),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            name TEXT,
+            title TEXT,
+            value TEXT,
+            quote TEXT NOT NULL,
+            span_start INTEGER,
+            span_end INTEGER,
+            lang TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'accepted', 'dismissed')),
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by TEXT,
+            result_contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL
+        );
+        CREATE UNIQUE INDEX idx_proposals_key ON proposals(
+            note_id, kind, COALESCE(contact_id, -1), lower(COALESCE(name, '')),
+            COALESCE(value, ''));
+        CREATE INDEX idx_proposals_deal ON proposals(opportunity_id, status);
+        CREATE INDEX idx_proposals_account ON proposals(account_id, status);
+        CREATE INDEX idx_proposals_open_kind ON proposals(status, kind);
+        """
+    )

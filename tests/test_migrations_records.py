@@ -333,3 +333,16 @@ def test_m012_proposals_are_idempotent_per_note_and_go_with_their_note(db_path: 
         db.execute(insert.replace("OR IGNORE ", ""), ["rumour", "X", None, T0])
     db.execute("DELETE FROM notes WHERE id = 10")
     assert db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] == 0
+
+
+def test_m013_next_steps_need_a_what_and_a_known_source(db_path: Path) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    row = {"opportunity_id": 1, "what": "Send the pricing", "set_at": T0, "source": "deal"}
+    db["next_steps"].insert(row)
+    for bad in ({"what": "  "}, {"source": "email"}):
+        with pytest.raises(sqlite3.IntegrityError):
+            db["next_steps"].insert({**row, **bad})
+    db.execute("DELETE FROM opportunities WHERE id = 1")
+    assert db.execute("SELECT COUNT(*) FROM next_steps").fetchone()[0] == 0

@@ -947,3 +947,32 @@ def m012_proposals(db: Database) -> None:
         CREATE INDEX idx_proposals_open_kind ON proposals(status, kind);
         """
     )
+
+
+@_register
+def m013_next_steps(db: Database) -> None:
+    """A deal's next step (what, who, when), with its history.
+
+    Set from the deal screen, a manager's review or the call companion, and
+    imported from a CRM's next-step column. The step in force is the deal's
+    latest row; older rows are the history a manager reads in a review
+    ("the same next step for six weeks"). ``done_at`` marks one done without
+    replacing it.
+    """
+    db.executescript(
+        """
+        CREATE TABLE next_steps (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            what TEXT NOT NULL CHECK (trim(what) <> ''),
+            who TEXT,
+            due_date TEXT,
+            set_at TEXT NOT NULL,
+            set_by TEXT,
+            source TEXT NOT NULL CHECK (source IN ('deal', 'review', 'call', 'import')),
+            review_id INTEGER REFERENCES reviews(id) ON DELETE SET NULL,
+            done_at TEXT
+        );
+        CREATE INDEX idx_next_steps_deal ON next_steps(opportunity_id, set_at, id);
+        """
+    )

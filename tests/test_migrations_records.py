@@ -346,3 +346,81 @@ def test_m013_next_steps_need_a_what_and_a_known_source(db_path: Path) -> None:
             db["next_steps"].insert({**row, **bad})
     db.execute("DELETE FROM opportunities WHERE id = 1")
     assert db.execute("SELECT COUNT(*) FROM next_steps").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- m014
+
+
+def _review(db: Database, rid: int, kind: str, when: str, score: int, verdict: str | None) -> None:
+    row = {
+        "id": rid,
+        "opportunity_id": 1,
+        "created_at": when,
+        "author_kind": kind,
+        "playbook": "meddic",
+        "overall": 0,
+    }
+    db["reviews"].insert(row)
+    scores = {"review_id": rid, "criterion": "metrics", "score": score, "status": "mentioned"}
+    if verdict is not None:
+        scores["verdict"] = verdict
+    db["review_scores"].insert(scores)
+
+
+def _in_force(db: Database) -> str:
+    return str(db.execute("SELECT scores FROM deal_scores WHERE opportunity_id = 1").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("sequence", "expected"),
+    [
+        # (kind, day, score, verdict) in the order written; the score in force after all.
+        ([("analyser", 1, 1, None), ("analyser", 2, 2, None)], 2),
+        ([("analyser", 1, 1, None), ("rep", 2, 3, None)], 3),
+        ([("rep", 1, 3, None), ("analyser", 2, 1, None)], 3),
+        ([("manager", 1, 1, "corrected"), ("rep", 2, 3, None)], 1),
+        ([("manager", 1, 1, None), ("rep", 2, 3, None)], 1),  # written before m014
+        ([("rep", 1, 2, None), ("manager", 2, 2, "agreed"), ("analyser", 3, 3, None)], 2),
+        ([("analyser", 1, 2, None), ("manager", 2, 2, "agreed"), ("analyser", 3, 3, None)], 3),
+        ([("manager", 1, 1, "corrected"), ("manager", 2, 2, "corrected")], 2),
+        ([("manager", 1, 1, "corrected"), ("manager", 2, 1, "agreed"), ("rep", 3, 3, None)], 1),
+    ],
+)
+def test_m014_a_later_rep_score_never_replaces_a_managers_correction(
+    db_path: Path, sequence: list[tuple[str, int, int, str | None]], expected: int
+) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    for rid, (kind, day, score, verdict) in enumerate(sequence, start=1):
+        _review(db, rid, kind, f"2026-02-0{day}T10:00:00", score, verdict)
+    assert _in_force(db) == f"metrics\x1f{expected}\x1fmentioned"
+
+
+def test_m014_back_fills_the_scores_in_force_of_older_databases(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn, old = _old(path, "m014_manager_review")
+    _accounts(old, 1)
+    _deal(old, 1, "Alice")
+    for rid, kind, day, score in ((1, "analyser", 1, 1), (2, "manager", 2, 0), (3, "rep", 3, 3)):
+        old["reviews"].insert(
+            {
+                "id": rid,
+                "opportunity_id": 1,
+                "created_at": f"2026-02-0{day}T10:00:00",
+                "author_kind": kind,
+                "playbook": "meddic",
+                "overall": 0,
+            }
+        )
+        old["review_scores"].insert(
+            {"review_id": rid, "criterion": "metrics", "score": score, "status": "mentioned"}
+        )
+    conn.commit()
+    assert old.execute("SELECT scores FROM deal_scores").fetchone()[0].split("\x1f")[1] == "3"
+    old.close()
+    db = open_db(path)
+    assert _in_force(db) == "metrics\x1f0\x1fmentioned"
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE reviews SET forecast = 'maybe' WHERE id = 2")
+    db.execute("UPDATE reviews SET forecast = 'best_case' WHERE id = 2")

@@ -348,6 +348,18 @@ def test_m013_next_steps_need_a_what_and_a_known_source(db_path: Path) -> None:
     assert db.execute("SELECT COUNT(*) FROM next_steps").fetchone()[0] == 0
 
 
+def test_m015_notes_keep_their_text_and_gain_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn, old = _old(path, "m015_note_titles")
+    _accounts(old, 1)
+    _deal(old, 1, "Alice")
+    _note(old, 10)
+    conn.commit()
+    old.close()
+    db = open_db(path)
+    assert db.execute("SELECT text, title FROM notes").fetchone() == ("x", None)
+
+
 # ---------------------------------------------------------------- m014
 
 

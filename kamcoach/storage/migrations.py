@@ -1092,3 +1092,15 @@ def m014_manager_review(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m015_note_titles(db: Database) -> None:
+    """A note's title: an activity's subject from a CRM, or one the rep gives.
+
+    The importer used to glue the subject onto the text, so a subject such as
+    "Call with CFO re budget" was read as evidence the call never gave. The
+    analyser reads ``text`` only. Notes imported before this keep their text
+    as it was: nothing tells a glued subject from a first line the rep wrote.
+    """
+    db.executescript("ALTER TABLE notes ADD COLUMN title TEXT;")

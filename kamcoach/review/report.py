@@ -20,11 +20,9 @@ from kamcoach.review.prep import phase_label
 from kamcoach.textsafe import md
 
 #: Heat colours for scores 0-3, None (not analysed) and a stated gap: the shared palette.
-HEAT: dict[int | str | None, str] = {
-    **palette.SCORE_COLOURS,
-    None: palette.NONE_COLOUR,
-    "gap": palette.GAP_COLOUR,
-}
+HEAT: dict[int | str | None, str] = {score: palette.background(score) for score in range(4)}
+HEAT[None] = palette.NONE_COLOUR
+HEAT["gap"] = palette.GAP_COLOUR
 #: Overall-score bands, coloured like the 0-3 step they match (palette.band_score).
 SCORE_BANDS: tuple[tuple[str, float, float, str], ...] = tuple(
     (label, lo, hi, palette.SCORE_COLOURS[palette.band_score(lo)])

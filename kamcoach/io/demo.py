@@ -128,6 +128,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
             for n, c in contacts
         )
         counts["contacts"] = len(contacts)
+        roles = {c["id"]: c.get("buying_role") or "unknown" for _, c in contacts}
 
         opportunities = _read(folder, "opportunities")
         links = []
@@ -153,11 +154,15 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
                 }
             )
             for link in o.get("contacts", []):
+                # A deal role is stored only when it differs from the contact's (m011).
+                role = link.get("role")
+                if role in ("unknown", roles.get(link["contact_id"])):
+                    role = None
                 links.append(
                     {
                         "opportunity_id": o["id"],
                         "contact_id": link["contact_id"],
-                        "role": link.get("role", "unknown"),
+                        "role": role,
                         "engaged": int(bool(link.get("engaged", True))),
                     }
                 )

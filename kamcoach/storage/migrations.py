@@ -551,3 +551,188 @@ def m008_deal_facts(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m009_history_fields(db: Database) -> None:
+    """Every hand edit of a deal goes to its history, with who made it and why.
+
+    The first schema's CHECK allowed only stage, amount and close date; a
+    deal created, re-owned, re-playbooked, closed with a reason or paused by
+    hand must leave the same trail as an import. SQLite cannot alter a CHECK,
+    so the table is rebuilt (rows and ids kept). ``pause`` rows read
+    ``active`` -> ``paused`` and back, the reason in ``reason``; a close is a
+    ``stage`` row plus a ``close_reason`` row written together.
+
+    The deal facts (m008) keep reading only stage, amount and close-date rows:
+    a change of owner is not a sign of life for the "stale" and "stuck" flags.
+    Their triggers went with the old table and are created again, filtered.
+    """
+    history = """
+        INSERT INTO deal_facts (opportunity_id, last_change_at, pushes, push_from, push_to,
+                                cut_at, cut_old, cut_new)
+        SELECT o.id, h.last, h.pushes, h.push_from, h.push_to, c.changed_at, c.old_value,
+               c.new_value
+        FROM opportunities o
+        LEFT JOIN (
+            SELECT MAX(changed_at) AS last,
+                   SUM(field = 'close_date' AND new_value > old_value) AS pushes,
+                   MIN(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN old_value END) AS push_from,
+                   MAX(CASE WHEN field = 'close_date' AND new_value > old_value
+                            THEN new_value END) AS push_to
+            FROM opportunity_history
+            WHERE opportunity_id = {opp} AND field IN ('stage', 'amount', 'close_date')
+        ) h
+        LEFT JOIN (
+            SELECT changed_at, old_value, new_value FROM opportunity_history
+            WHERE opportunity_id = {opp} AND field = 'amount'
+              AND CAST(new_value AS REAL) < CAST(old_value AS REAL)
+            ORDER BY changed_at DESC, id DESC LIMIT 1
+        ) c
+        WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET last_change_at = excluded.last_change_at, pushes = excluded.pushes,
+            push_from = excluded.push_from, push_to = excluded.push_to,
+            cut_at = excluded.cut_at, cut_old = excluded.cut_old, cut_new = excluded.cut_new;
+    """
+    tracked = "IN ('stage', 'amount', 'close_date')"
+    triggers = {
+        "deal_facts_history_insert": (
+            f"AFTER INSERT ON opportunity_history WHEN NEW.field {tracked}",
+            [history.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_history_delete": (
+            f"AFTER DELETE ON opportunity_history WHEN OLD.field {tracked}",
+            [history.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_history_update": (
+            "AFTER UPDATE ON opportunity_history",
+            [history.format(opp="OLD.opportunity_id"), history.format(opp="NEW.opportunity_id")],
+        ),
+    }
+    script = [
+        """
+        CREATE TABLE opportunity_history_new (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            changed_at TEXT NOT NULL,
+            field TEXT NOT NULL CHECK (field IN (
+                'stage', 'amount', 'close_date', 'currency', 'name', 'owner', 'type',
+                'playbook', 'account', 'pause', 'close_reason')),
+            old_value TEXT,
+            new_value TEXT,
+            source TEXT,
+            author TEXT,
+            reason TEXT
+        );
+        INSERT INTO opportunity_history_new
+            (id, opportunity_id, changed_at, field, old_value, new_value, source)
+        SELECT id, opportunity_id, changed_at, field, old_value, new_value, source
+        FROM opportunity_history;
+        DROP TABLE opportunity_history;
+        ALTER TABLE opportunity_history_new RENAME TO opportunity_history;
+        CREATE INDEX idx_history_opp_field ON opportunity_history(opportunity_id, field);
+        ALTER TABLE opportunities ADD COLUMN close_reason TEXT;
+        """
+    ]
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))
+
+
+@_register
+def m010_reps(db: Database) -> None:
+    """Reps: deals and accounts point at a rep, not at a free-text owner.
+
+    Health and pay need a portfolio and a plan per rep, a manager, a team and
+    the rep's language. ``rep_id`` rules. ``opportunities.owner`` stays as the
+    rep's name kept in step by the triggers below, because the pipeline review
+    (benchmarked at 100k deals) filters and shows it without a join; no code
+    may treat it as the owner's identity. A writer that gives only an owner
+    text (an older script, a test helper) still lands on a rep: the insert and
+    update triggers find or create it. The importer resolves owners itself,
+    once per distinct name, so these triggers do no work per imported row.
+
+    Back-fill: one rep per distinct owner (ASCII case-insensitive, trimmed),
+    deals re-pointed and their owner text set to the rep's spelling; an
+    account's rep is the rep owning most of its deals (ties: the oldest rep).
+    """
+    db.executescript(
+        """
+        CREATE TABLE reps (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (trim(name) <> ''),
+            email TEXT,
+            manager_id INTEGER REFERENCES reps(id) ON DELETE SET NULL,
+            team TEXT,
+            language TEXT CHECK (language IS NULL OR language IN ('en', 'fr')),
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX idx_reps_name ON reps(name COLLATE NOCASE);
+        ALTER TABLE opportunities ADD COLUMN rep_id INTEGER REFERENCES reps(id)
+            ON DELETE SET NULL;
+        ALTER TABLE accounts ADD COLUMN rep_id INTEGER REFERENCES reps(id) ON DELETE SET NULL;
+        INSERT INTO reps (name, created_at)
+        SELECT trim(owner), MIN(created_at) FROM opportunities
+        WHERE trim(owner) <> ''
+        GROUP BY trim(owner) COLLATE NOCASE
+        ORDER BY MIN(created_at), trim(owner);
+        UPDATE opportunities
+        SET rep_id = (SELECT r.id FROM reps r WHERE r.name = trim(opportunities.owner)
+                      COLLATE NOCASE)
+        WHERE trim(owner) <> '';
+        UPDATE opportunities
+        SET owner = (SELECT r.name FROM reps r WHERE r.id = opportunities.rep_id)
+        WHERE rep_id IS NOT NULL;
+        CREATE INDEX idx_opps_rep ON opportunities(rep_id);
+        UPDATE accounts SET rep_id = (
+            SELECT o.rep_id FROM opportunities o
+            WHERE o.account_id = accounts.id AND o.rep_id IS NOT NULL
+            GROUP BY o.rep_id ORDER BY COUNT(*) DESC, o.rep_id LIMIT 1);
+        CREATE INDEX idx_accounts_rep ON accounts(rep_id);
+
+        CREATE TRIGGER reps_deal_insert_owner AFTER INSERT ON opportunities
+        WHEN NEW.rep_id IS NULL AND trim(NEW.owner) <> ''
+        BEGIN
+            INSERT INTO reps (name, created_at)
+            SELECT trim(NEW.owner), NEW.created_at
+            WHERE NOT EXISTS (SELECT 1 FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE);
+            UPDATE opportunities
+            SET rep_id = (SELECT id FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE)
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_insert_rep AFTER INSERT ON opportunities
+        WHEN NEW.rep_id IS NOT NULL
+             AND NEW.owner IS NOT (SELECT name FROM reps WHERE id = NEW.rep_id)
+        BEGIN
+            UPDATE opportunities
+            SET owner = COALESCE((SELECT name FROM reps WHERE id = NEW.rep_id), '')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_owner_update AFTER UPDATE OF owner ON opportunities
+        WHEN NEW.rep_id IS OLD.rep_id AND NEW.owner IS NOT OLD.owner
+             AND NOT EXISTS (SELECT 1 FROM reps WHERE id = NEW.rep_id AND name = NEW.owner)
+        BEGIN
+            INSERT INTO reps (name, created_at)
+            SELECT trim(NEW.owner), strftime('%Y-%m-%dT%H:%M:%S', 'now')
+            WHERE trim(NEW.owner) <> ''
+              AND NOT EXISTS (SELECT 1 FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE);
+            UPDATE opportunities
+            SET rep_id = (SELECT id FROM reps WHERE name = trim(NEW.owner) COLLATE NOCASE)
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_deal_rep_update AFTER UPDATE OF rep_id ON opportunities
+        WHEN NEW.rep_id IS NOT OLD.rep_id
+        BEGIN
+            UPDATE opportunities
+            SET owner = COALESCE((SELECT name FROM reps WHERE id = NEW.rep_id), '')
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER reps_rename AFTER UPDATE OF name ON reps
+        WHEN NEW.name IS NOT OLD.name
+        BEGIN
+            UPDATE opportunities SET owner = NEW.name WHERE rep_id = NEW.id;
+        END;
+        """
+    )

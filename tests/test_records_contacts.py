@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from kamcoach.errors import InputError, NotFoundError
+from kamcoach.errors import InputError, KamcoachError, NotFoundError
 from kamcoach.io.demo import load_demo
 from kamcoach.records import contacts as rc
 from kamcoach.storage import repo
@@ -101,7 +101,7 @@ def test_bad_values_are_refused_and_nothing_is_written(
 ) -> None:
     values = {"name": "Marc Lemaire", **values}
     before = (count(sdb), count(sdb, "opportunity_contacts"))
-    with pytest.raises(InputError) as err:
+    with pytest.raises(KamcoachError) as err:  # InputError, NotFoundError for the deal
         rc.add_contact(sdb, "Valmont Logistique", **values)
     assert message in str(err.value)
     assert (count(sdb), count(sdb, "opportunity_contacts")) == before
@@ -182,7 +182,7 @@ def test_edit_refuses_to_turn_a_contact_into_a_duplicate(sdb: Database) -> None:
 
 def test_edit_changes_clears_and_checks_values(sdb: Database) -> None:
     helene = rc.edit_contact(
-        sdb, "helene dubois", {"stance": "advocate", "influence": "high", "title": ""}
+        sdb, "HÉLÈNE DUBOIS", {"stance": "advocate", "influence": "high", "title": ""}
     )
     assert (helene.stance, helene.influence, helene.title) == ("advocate", "high", None)
     with pytest.raises(InputError, match="unknown stance"):
@@ -322,3 +322,41 @@ def test_demo_links_store_a_role_only_where_the_deal_overrides_it(db: Database) 
     ]
     roles = {c["id"]: c["role"] for c in repo.deal_contacts(db, 4)}
     assert roles[5] == "champion"
+
+
+# ---------------------------------------------------------------- flags and checklist
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["deal_facts", "reference"])
+def test_flags_and_prep_see_contacts_linked_by_hand_with_their_role_on_the_deal(
+    sdb: Database, reference: bool
+) -> None:
+    from kamcoach.playbooks.loader import load_playbooks
+    from kamcoach.review.pipeline import review_pipeline, review_pipeline_reference
+    from kamcoach.review.prep import build_checklist
+
+    playbooks = load_playbooks()
+    review = review_pipeline_reference if reference else review_pipeline
+
+    def flags() -> dict[str, str]:
+        report = review(sdb, playbooks)
+        (deal,) = [d for d in report.deals if d.id == 10]
+        return {f.id: f.reason for f in deal.flags}
+
+    rc.link_contact(sdb, 10, "Hélène Dubois")
+    assert "single_threaded" in flags()  # 150,000 EUR and one engaged contact
+    # Marc is a user in the account's buying group but the champion on this deal.
+    rc.add_contact(sdb, 1, "Marc Lemaire", buying_role="user", deal=10, deal_role="champion")
+    assert "single_threaded" not in flags()
+    by_role = {a.role: a for a in build_checklist(sdb, 10, playbooks, lang="en").attendees}
+    assert by_role["champion"].name == "Marc Lemaire"
+    assert by_role["economic_buyer"].name == "Hélène Dubois"
+    assert by_role["technical_evaluator"].missing
+
+    rc.mark_left(sdb, "Marc Lemaire")
+    now = flags()
+    assert now["champion_lost"] == "champion Marc Lemaire has left the company"
+    assert "single_threaded" in now
+    by_role = {a.role: a for a in build_checklist(sdb, 10, playbooks, lang="en").attendees}
+    assert by_role["champion"].missing
+    assert "Marc Lemaire has left the company" in (by_role["champion"].note or "")

@@ -35,6 +35,7 @@ LIST_COLUMNS = [
     "left_company",
 ]
 DEAL_COLUMNS = ["linked", "deal_role", "engaged"]
+TABLE_COLUMNS = {"id", "name", "title", "role", "stance", "influence", "reports_to", "linked"}
 
 
 def _values_help(what: str, values: tuple[str, ...]) -> str:
@@ -180,6 +181,12 @@ def list_(obj: Ctx, account: str | None, deal: str | None, fmt: str) -> None:
     """
     rows = records.list_contacts(obj.db, account=account, deal=deal)
     columns = LIST_COLUMNS + (DEAL_COLUMNS if deal is not None else [])
+    if fmt in ("table", "md"):  # for reading: what fits a terminal (scripts get every column)
+        columns = [c for c in columns if c in TABLE_COLUMNS]
+        if account is None and deal is None:
+            columns.insert(3, "account")
+        if account is None or deal is None:
+            columns = [c for c in columns if c != "linked"]
     title = "Contacts"
     if deal is not None:
         title += f" on deal {repo.get_deal(obj.db, deal)['name']}"

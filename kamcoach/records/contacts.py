@@ -84,14 +84,20 @@ def find_contact(db: Database, ref: str | int, *, account_id: int | None = None)
         if row:
             return contact_from_row(row)
     text = str(ref).strip()
+    # Case-blind in Python: SQLite's lower() folds ASCII only ('ÉLODIE' != 'élodie' there).
+    wanted = text.casefold()
     rows = (
-        _rows(
-            db,
-            f"SELECT c.*, a.name AS account FROM contacts c JOIN accounts a ON a.id = c.account_id"
-            f" WHERE lower(c.name) = lower(?){scope.replace('account_id', 'c.account_id')}"
-            " ORDER BY c.id",
-            [text, *params],
-        )
+        [
+            r
+            for r in _rows(
+                db,
+                "SELECT c.id, c.name, a.name AS account FROM contacts c"
+                " JOIN accounts a ON a.id = c.account_id"
+                f" WHERE true{scope.replace('account_id', 'c.account_id')} ORDER BY c.id",
+                params,
+            )
+            if str(r["name"]).strip().casefold() == wanted
+        ]
         if is_utf8(text)
         else []
     )
@@ -103,7 +109,7 @@ def find_contact(db: Database, ref: str | int, *, account_id: int | None = None)
         raise NotFoundError(
             f"no contact with id or name {text!r}{where} (see `kamcoach contacts list`)"
         )
-    return contact_from_row(rows[0])
+    return find_contact(db, int(rows[0]["id"]))
 
 
 def _contact(db: Database, ref: Contact | str | int) -> Contact:

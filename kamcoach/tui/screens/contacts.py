@@ -99,6 +99,7 @@ class ContactsScreen(Screen[None]):
         head.append(f" · deal #{deal['id']} {deal['name']}")
         linked = sum(1 for r in rows if r["linked"])
         head.append(f" · {linked} on the deal, {len(rows)} at the account", style="dim")
+        head.append(" · role*: on this deal only", style="dim")
         self.query_one("#contacts-head", Static).update(head)
         table: DataTable[Any] = self.query_one("#contacts-table", DataTable)
         cursor = table.cursor_row

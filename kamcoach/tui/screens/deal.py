@@ -45,7 +45,7 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
-        Binding("k", "contacts", "Contacts", id="deal.contacts", tooltip="Add, edit, link people"),
+        Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -171,7 +171,8 @@ class DealScreen(Screen[None]):
             flags.append(f": {f.reason}\n")
         self.query_one("#flags", Static).update(flags)
 
-        contacts = Text("Contacts\n", style="bold")
+        contacts = Text("Contacts", style="bold")
+        contacts.append(" (k: add, edit, link)\n", style="dim")
         if not view.contacts:
             contacts.append("none linked to this deal\n", style="yellow")
         for c in view.contacts:

@@ -101,8 +101,14 @@ def test_add_with_a_deal_and_a_deal_role_then_list_the_deal(
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["add", "Groupe Valmont Logistique", "Marc Roux", "--stance", "hostile"], "unknown stance"),
-        (["add", "Groupe Valmont Logistique", "Marc Roux", "--email", "marc@roux"], "does not look"),
+        (
+            ["add", "Groupe Valmont Logistique", "Marc Roux", "--stance", "hostile"],
+            "unknown stance",
+        ),
+        (
+            ["add", "Groupe Valmont Logistique", "Marc Roux", "--email", "marc@roux"],
+            "does not look",
+        ),
         (["add", "Groupe Valmont Logistique", "", "--role", "user"], "contact name is empty"),
         (["add", "Groupe Valmont Logistique", "Marc Roux", "--last-contact", "hier"], "YYYY-MM-DD"),
         (["add", "Nowhere Inc", "Marc Roux"], "no account with id or name 'Nowhere Inc'"),
@@ -149,7 +155,9 @@ def test_a_duplicate_names_the_contact_and_force_adds_it(
 def test_edit_sets_and_clears_values_and_marks_a_departure(
     runner: CliRunner, demo_path: Path
 ) -> None:
-    done = kc(runner, demo_path, "edit", "Marc Lemaire", "--stance", "sceptic", "--influence", "low")
+    done = kc(
+        runner, demo_path, "edit", "Marc Lemaire", "--stance", "sceptic", "--influence", "low"
+    )
     assert done.exit_code == 0, done.output
     (row,) = query(demo_path, "SELECT * FROM contacts WHERE id = 2")
     assert (row["stance"], row["influence"]) == ("sceptic", "low")
@@ -167,15 +175,17 @@ def test_link_with_a_role_unlink_and_show(runner: CliRunner, demo_path: Path) ->
     assert linked.exit_code == 0, linked.output
     assert "as champion" in linked.output
     (link,) = query(
-        demo_path, "SELECT role, engaged FROM opportunity_contacts WHERE opportunity_id = 2 "
-        "AND contact_id = 5"
+        demo_path,
+        "SELECT role, engaged FROM opportunity_contacts WHERE opportunity_id = 2 "
+        "AND contact_id = 5",
     )
     assert link == {"role": "champion", "engaged": 1}
     again = kc(runner, demo_path, "link", "5", "2", "--role", "influencer", "--not-engaged")
     assert again.exit_code == 0 and "(their buying role)" in again.output
     (link,) = query(
-        demo_path, "SELECT role, engaged FROM opportunity_contacts WHERE opportunity_id = 2 "
-        "AND contact_id = 5"
+        demo_path,
+        "SELECT role, engaged FROM opportunity_contacts WHERE opportunity_id = 2 "
+        "AND contact_id = 5",
     )
     assert link == {"role": None, "engaged": 0}
 
@@ -198,7 +208,9 @@ def test_link_with_a_role_unlink_and_show(runner: CliRunner, demo_path: Path) ->
 
 
 def test_list_by_account_as_csv(runner: CliRunner, demo_path: Path) -> None:
-    result = kc(runner, demo_path, "list", "--account", "Groupe Valmont Logistique", "--format", "csv")
+    result = kc(
+        runner, demo_path, "list", "--account", "Groupe Valmont Logistique", "--format", "csv"
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["name"] for r in rows][:2] == ["Hélène Dubois", "Marc Lemaire"]

@@ -129,6 +129,10 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
         )
         counts["contacts"] = len(contacts)
         roles = {c["id"]: c.get("buying_role") or "unknown" for _, c in contacts}
+        # Before m011 a link's role was NOT NULL (older schemas, loaded by the upgrade tests).
+        legacy = any(
+            col.name == "role" and col.notnull for col in db.table("opportunity_contacts").columns
+        )
 
         opportunities = _read(folder, "opportunities")
         links = []
@@ -156,7 +160,9 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
             for link in o.get("contacts", []):
                 # A deal role is stored only when it differs from the contact's (m011).
                 role = link.get("role")
-                if role in ("unknown", roles.get(link["contact_id"])):
+                if legacy:
+                    role = role or "unknown"
+                elif role in ("unknown", roles.get(link["contact_id"])):
                     role = None
                 links.append(
                     {

@@ -165,6 +165,11 @@ def test_edit_sets_and_clears_values_and_marks_a_departure(
     assert cleared.exit_code == 0, cleared.output
     (row,) = query(demo_path, "SELECT * FROM contacts WHERE id = 2")
     assert (row["stance"], row["influence"], row["left_company"]) == (None, "low", 1)
+    renamed = kc(runner, demo_path, "edit", "Marc Lemaire", "--name", "Marc Lemaire-Roux")
+    assert renamed.exit_code == 0 and "Marc Lemaire-Roux" in renamed.output
+    assert query(demo_path, "SELECT name FROM contacts WHERE id = 2") == [
+        {"name": "Marc Lemaire-Roux"}
+    ]
     nothing = kc(runner, demo_path, "edit", "2")
     assert nothing.exit_code == 2 and "nothing to change" in nothing.output
 

@@ -192,3 +192,26 @@ def test_l_takes_a_contact_off_the_deal_and_back(
     assert link(demo_db, 1) is None  # Hélène is not on deal 4 in the demo
     run(app, scenario)
     assert states == [{"role": None, "engaged": 1}, None]
+
+
+def test_names_that_look_like_markup_are_shown_as_written(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    from kamcoach.records.contacts import add_contact
+
+    hostile = "[/red]Zoé [link=https://x.example]Ærø[/link] \\"
+    add_contact(demo_db, 1, hostile, title="[b]DSI[/b]", deal=DEAL, deal_role="blocker")
+    app = new_app(demo_db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        screen = await open_contacts(pilot)
+        assert hostile in {r["name"] for r in screen.rows}
+        table = screen.query_one("#contacts-table")
+        shown = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert hostile in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        panel = str(pilot.app.screen.query_one("#contacts", Static).render())
+        assert hostile in panel and "[b]DSI[/b]" in panel
+
+    run(app, scenario)

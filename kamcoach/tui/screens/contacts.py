@@ -133,13 +133,21 @@ class ContactsScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()  # the deal screen reloads on resume
 
-    def _managers(self, exclude: int | None = None) -> list[tuple[int, str]]:
+    def _managers(self, row: dict[str, Any] | None = None) -> list[tuple[int, str]]:
+        """Who the contact (``row``; None: a new one at the deal's account) may report to.
+
+        Their current manager is always offered, so saving the form never drops it.
+        """
         assert self.deal is not None
-        return [
+        account_id = row["account_id"] if row else self.deal["account_id"]
+        out = [
             (r["id"], r["name"])
             for r in self.rows
-            if r["id"] != exclude and r["account_id"] == self.deal["account_id"]
+            if r["account_id"] == account_id and (row is None or r["id"] != row["id"])
         ]
+        if row and row["reports_to_id"] is not None and row["reports_to_id"] not in dict(out):
+            out.append((row["reports_to_id"], row["reports_to"] or f"#{row['reports_to_id']}"))
+        return out
 
     def action_add(self) -> None:
         if self.deal is None:
@@ -178,7 +186,7 @@ class ContactsScreen(Screen[None]):
             ContactDialog(
                 f"Edit {row['name']}",
                 deal_name=self.deal["name"],
-                managers=self._managers(exclude=row["id"]),
+                managers=self._managers(row),
                 initial=initial,
                 save=lambda form, force: self.store(row["id"], row["linked"], form, force),
             ),

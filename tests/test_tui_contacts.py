@@ -188,6 +188,15 @@ def test_l_takes_a_contact_off_the_deal_and_back(
         await pilot.press("l")
         await settle(pilot)
         states.append(link(demo_db, 1))
+        await pilot.press("enter")  # enter edits too; escape leaves everything as it was
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ContactDialog)
+        assert dialog.query_one("#c-name", Input).value == "Hélène Dubois"
+        assert dialog.query_one("#c-link", Checkbox).value is False
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
 
     assert link(demo_db, 1) is None  # Hélène is not on deal 4 in the demo
     run(app, scenario)

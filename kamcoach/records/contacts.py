@@ -106,10 +106,10 @@ def _check_no_cycle(db: Database, contact: Contact, manager_id: int | None) -> N
             return
         path.append(f"{row['name']} (id {row['id']})")
         if row["reports_to_id"] == contact.id:
+            chain = " -> ".join([*path, f"{contact.name} (id {contact.id})"])
             raise InputError(
-                f"{contact.name} (id {contact.id}) cannot report to {path[0]}: "
-                f"{' -> '.join(path)} already report(s) up to {contact.name}, "
-                "which would make a reporting cycle"
+                f"{contact.name} (id {contact.id}) cannot report to {path[0]}, who already "
+                f"reports up to them ({chain}): that would be a reporting cycle"
             )
         current = row["reports_to_id"]
 

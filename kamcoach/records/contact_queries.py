@@ -133,8 +133,15 @@ def list_contacts(
         params.append(deal_id)
     if account is not None:
         account_id = repo.get_account(db, account)["id"]
-        where.append("(c.account_id = ?" + (" OR oc.contact_id IS NOT NULL)" if deal else ")"))
-        params.append(account_id)
+        if deal is None:
+            where.append("c.account_id = ?")
+            params.append(account_id)
+        else:  # an OR of two indexed lookups, not a scan of every contact
+            where.append(
+                "(c.account_id = ? OR c.id IN "
+                "(SELECT contact_id FROM opportunity_contacts WHERE opportunity_id = ?))"
+            )
+            params += [account_id, params[0]]
     elif deal is not None:
         where.append("oc.contact_id IS NOT NULL")
     sql = _LIST_SQL.format(where=("WHERE " + " AND ".join(where)) if where else "", **parts)

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
@@ -96,7 +96,8 @@ class ContactDialog(ModalScreen[ContactForm | None]):
 
     def compose(self) -> ComposeResult:
         start = self.initial
-        with Vertical(classes="dialog", id="contact-form"):
+        # Scrolls on a short terminal: the buttons stay reachable under a long error.
+        with VerticalScroll(classes="dialog", id="contact-form"):
             yield Label(Content.assemble((self.heading, "bold")))
             yield from self._row("Name", Input(start.name, id="c-name", compact=True))
             yield from self._row("Title", Input(start.title, id="c-title", compact=True))

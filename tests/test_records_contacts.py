@@ -360,3 +360,15 @@ def test_flags_and_prep_see_contacts_linked_by_hand_with_their_role_on_the_deal(
     by_role = {a.role: a for a in build_checklist(sdb, 10, playbooks, lang="en").attendees}
     assert by_role["champion"].missing
     assert "Marc Lemaire has left the company" in (by_role["champion"].note or "")
+
+
+def test_edit_checks_only_what_changes(sdb: Database) -> None:
+    # An e-mail imported before these checks existed does not block recording a stance.
+    sdb.execute("UPDATE contacts SET email = 'n/a' WHERE name = 'Hélène Dubois'")
+    helene = rc.edit_contact(
+        sdb, "Hélène Dubois", {"email": " n/a ", "stance": "supporter", "name": "Hélène Dubois"}
+    )
+    assert (helene.email, helene.stance) == ("n/a", "supporter")
+    with pytest.raises(InputError, match="does not look like"):
+        rc.edit_contact(sdb, helene, {"email": "n/a again"})
+    assert rc.mark_left(sdb, helene).left_company

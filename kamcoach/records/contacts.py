@@ -228,13 +228,19 @@ def edit_contact(
         "last_contact_at": check.contact_date,
         "left_company": lambda v: int(bool(v)),
     }
-    values: dict[str, Any] = {k: cleaners[k](v) for k, v in changes.items() if k in cleaners}
     with write_transaction(db):
         person = find_contact(db, contact.id if isinstance(contact, Contact) else contact)
+        current = _one(db, "SELECT * FROM contacts WHERE id = ?", [person.id]) or {}
+        # Only what changes is checked: an odd e-mail imported long ago does not stop
+        # anyone from recording a stance (it is checked when someone edits it).
+        values: dict[str, Any] = {
+            k: cleaners[k](v)
+            for k, v in changes.items()
+            if k in cleaners and not _as_stored(current.get(k), v)
+        }
         if "reports_to" in changes:
             values["reports_to_id"] = _resolve_manager(db, changes["reports_to"], person.account_id)
             _check_no_cycle(db, person, values["reports_to_id"])
-        current = _one(db, "SELECT * FROM contacts WHERE id = ?", [person.id]) or {}
         updates = {k: v for k, v in values.items() if current.get(k) != v}
         if not updates:
             return person
@@ -254,6 +260,13 @@ def edit_contact(
             )
         repo.mark_user_data(db)
         return find_contact(db, person.id)
+
+
+def _as_stored(stored: object, given: object) -> bool:
+    """``given`` says what is stored already (blank = nothing, spaces around ignored)."""
+    if isinstance(given, bool) or isinstance(stored, int):
+        return stored == int(bool(given))
+    return ("" if stored is None else str(stored)) == ("" if given is None else str(given).strip())
 
 
 def mark_left(db: Database, contact: Contact | str | int, *, left: bool = True) -> Contact:

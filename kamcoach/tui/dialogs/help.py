@@ -32,7 +32,14 @@ Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes,
 roles, the review trend, notes newest first with evidence highlighted (green supports,
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
-`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep).
+`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep) ·
+`k` contacts.
+
+## Contacts (from a deal)
+The account's people: on the deal (✓) or not, their role on this deal (* where it
+differs from their buying role), stance towards us, influence, manager.
+`a` add · `e`/`enter` edit (and their role on this deal) · `l` put on / take off the
+deal. In the form: `ctrl+s` save (again to save a possible duplicate) · `escape` cancel.
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

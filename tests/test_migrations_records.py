@@ -200,3 +200,100 @@ def test_ensure_rep_finds_before_it_creates(db_path: Path) -> None:
     with pytest.raises(NotFoundError, match="no rep"):
         get_rep(db, "Nobody")
     assert db.execute("SELECT COUNT(*) FROM reps").fetchone()[0] == 1
+
+
+# ---------------------------------------------------------------- m011
+
+
+def _contact(db: Database, cid: int, role: str, left: int = 0) -> None:
+    db["contacts"].insert(
+        {
+            "id": cid,
+            "account_id": 1,
+            "name": f"Person {cid}",
+            "buying_role": role,
+            "left_company": left,
+            "created_at": T0,
+        }
+    )
+
+
+def test_m011_settles_which_role_rules_and_keeps_every_link(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn, old = _old(path, "m011_contacts_one_model")
+    _accounts(old, 1)
+    _deal(old, 1, "Alice")
+    _deal(old, 2, "Alice")
+    _contact(old, 1, "champion")  # deal role equal to the contact's: redundant
+    _contact(old, 2, "unknown")  # only the deals know: lifted onto the contact
+    _contact(old, 3, "coach")  # not in the vocabulary any more
+    _contact(old, 4, "user")  # a real per-deal override
+    _contact(old, 5, "economic_buyer", left=1)
+    old["opportunity_contacts"].insert_all(
+        [
+            {"opportunity_id": 1, "contact_id": 1, "role": "champion", "engaged": 1},
+            {"opportunity_id": 1, "contact_id": 2, "role": "technical_evaluator", "engaged": 1},
+            {"opportunity_id": 2, "contact_id": 2, "role": "technical_evaluator", "engaged": 1},
+            {"opportunity_id": 1, "contact_id": 3, "role": "unknown", "engaged": 1},
+            {"opportunity_id": 1, "contact_id": 4, "role": "blocker", "engaged": 1},
+            {"opportunity_id": 2, "contact_id": 5, "role": "champion", "engaged": 0},
+        ]
+    )
+    conn.commit()
+    old.close()
+    db = open_db(path)
+    roles = db.execute("SELECT id, buying_role FROM contacts ORDER BY id").fetchall()
+    assert roles == [
+        (1, "champion"),
+        (2, "technical_evaluator"),
+        (3, "influencer"),
+        (4, "user"),
+        (5, "economic_buyer"),
+    ]
+    links = db.execute(
+        "SELECT opportunity_id, contact_id, role, engaged FROM opportunity_contacts "
+        "ORDER BY opportunity_id, contact_id"
+    ).fetchall()
+    assert links == [
+        (1, 1, None, 1),
+        (1, 2, None, 1),
+        (1, 3, None, 1),
+        (1, 4, "blocker", 1),
+        (2, 2, None, 1),
+        (2, 5, "champion", 0),
+    ]
+    # The contact who left was this deal's champion (its per-deal role).
+    facts = db.execute(
+        "SELECT opportunity_id, engaged, lost_champion FROM deal_facts ORDER BY 1"
+    ).fetchall()
+    assert facts == [(1, 4, None), (2, 1, "Person 5")]
+
+
+def test_m011_triggers_use_the_role_in_force_and_refuse_words_outside_the_vocabulary(
+    db_path: Path,
+) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    _contact(db, 1, "champion")
+    _contact(db, 2, "champion")
+    db["opportunity_contacts"].insert({"opportunity_id": 1, "contact_id": 1})
+    db["opportunity_contacts"].insert({"opportunity_id": 1, "contact_id": 2, "role": "user"})
+    db.execute("UPDATE contacts SET left_company = 1 WHERE id IN (1, 2)")
+    # Contact 2 is a champion elsewhere but only a user on this deal.
+    assert db.execute("SELECT lost_champion FROM deal_facts").fetchone()[0] == "Person 1"
+    for statement in (
+        "UPDATE contacts SET stance = 'friendly' WHERE id = 1",
+        "UPDATE contacts SET influence = 'huge' WHERE id = 1",
+        "UPDATE contacts SET buying_role = 'coach' WHERE id = 1",
+        "UPDATE opportunity_contacts SET role = 'unknown' WHERE contact_id = 2",
+    ):
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(statement)
+    with pytest.raises(sqlite3.IntegrityError):
+        _contact(db, 3, "decision maker")
+    db.execute("UPDATE contacts SET stance = 'sceptic', influence = 'high' WHERE id = 1")
+    assert db.execute("SELECT stance, influence FROM contacts WHERE id = 1").fetchone() == (
+        "sceptic",
+        "high",
+    )

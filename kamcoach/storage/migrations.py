@@ -736,3 +736,168 @@ def m010_reps(db: Database) -> None:
         END;
         """
     )
+
+
+@_register
+def m011_contacts_one_model(db: Database) -> None:
+    """One contact model: the contact's buying role rules, a deal may override it.
+
+    The first schema stored a role twice (``contacts.buying_role`` and
+    ``opportunity_contacts.role``) and readers disagreed: the deal screen and
+    the checklist took the deal's role unless it was 'unknown', the review's
+    lost-champion fact took either. Settled here: ``contacts.buying_role`` is
+    the person's role in the account's buying group; ``opportunity_contacts.role``
+    is NULL ("as the contact's role") or a per-deal override, so the role in
+    force on a deal is ``COALESCE(oc.role, c.buying_role)`` everywhere.
+
+    Back-fill: 'coach' becomes 'influencer' (the vocabulary has no coach;
+    a coach guides without necessarily championing), unknown words 'unknown';
+    a contact whose own role was unknown takes the role its deals gave it
+    most often; deal roles that are 'unknown' or equal to the contact's become
+    NULL. The link table is rebuilt for its new CHECK (rows kept) and the deal
+    facts' contact triggers are created again on the role in force.
+
+    Contacts gain what a relationship map needs (reports-to, stance,
+    influence, last contact date) and a source for CRM imports. Triggers
+    refuse a role, stance or influence outside the vocabulary, whoever writes.
+    """
+    roles = (
+        "('economic_buyer', 'executive_sponsor', 'champion', 'technical_evaluator', "
+        "'influencer', 'user', 'procurement', 'blocker')"
+    )
+    roles_or_unknown = roles[:-1] + ", 'unknown')"
+    stances = "('advocate', 'supporter', 'neutral', 'sceptic', 'opponent')"
+    influence = "('high', 'medium', 'low')"
+    bad_contact = (
+        f"NEW.buying_role NOT IN {roles_or_unknown}"
+        f" OR (NEW.stance IS NOT NULL AND NEW.stance NOT IN {stances})"
+        f" OR (NEW.influence IS NOT NULL AND NEW.influence NOT IN {influence})"
+    )
+    refuse = (
+        "SELECT RAISE(ABORT, 'contact buying_role, stance or influence is not one of "
+        "the allowed values');"
+    )
+    contacts = """
+        INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+        SELECT o.id, x.engaged, x.lost
+        FROM opportunities o, (
+            SELECT SUM(oc.engaged = 1 AND c.left_company = 0) AS engaged,
+                   MAX(CASE WHEN c.left_company = 1
+                             AND COALESCE(oc.role, c.buying_role) = 'champion'
+                            THEN c.name END) AS lost
+            FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
+            WHERE oc.opportunity_id = {opp}
+        ) x
+        WHERE o.id = {opp}
+        ON CONFLICT (opportunity_id) DO UPDATE
+        SET engaged = excluded.engaged, lost_champion = excluded.lost_champion;
+    """
+    triggers = {
+        "deal_facts_link_insert": (
+            "AFTER INSERT ON opportunity_contacts",
+            [
+                """
+                INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+                SELECT NEW.opportunity_id, (NEW.engaged = 1 AND c.left_company = 0),
+                       CASE WHEN c.left_company = 1
+                             AND COALESCE(NEW.role, c.buying_role) = 'champion'
+                            THEN c.name END
+                FROM contacts c WHERE c.id = NEW.contact_id
+                ON CONFLICT (opportunity_id) DO UPDATE
+                SET engaged = COALESCE(engaged, 0) + excluded.engaged,
+                    lost_champion = CASE
+                        WHEN lost_champion IS NULL THEN excluded.lost_champion
+                        WHEN excluded.lost_champion IS NULL THEN lost_champion
+                        ELSE max(lost_champion, excluded.lost_champion) END;
+                """
+            ],
+        ),
+        "deal_facts_link_delete": (
+            "AFTER DELETE ON opportunity_contacts",
+            [contacts.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_facts_link_update": (
+            "AFTER UPDATE ON opportunity_contacts",
+            [contacts.format(opp="OLD.opportunity_id"), contacts.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_facts_contact_update": (
+            "AFTER UPDATE OF name, left_company, buying_role ON contacts",
+            [
+                """
+                INSERT INTO deal_facts (opportunity_id, engaged, lost_champion)
+                SELECT mine.opportunity_id,
+                       SUM(oc.engaged = 1 AND c.left_company = 0),
+                       MAX(CASE WHEN c.left_company = 1
+                                 AND COALESCE(oc.role, c.buying_role) = 'champion'
+                                THEN c.name END)
+                FROM opportunity_contacts mine
+                JOIN opportunity_contacts oc ON oc.opportunity_id = mine.opportunity_id
+                JOIN contacts c ON c.id = oc.contact_id
+                WHERE mine.contact_id = NEW.id
+                GROUP BY mine.opportunity_id
+                ON CONFLICT (opportunity_id) DO UPDATE
+                SET engaged = excluded.engaged, lost_champion = excluded.lost_champion;
+                """
+            ],
+        ),
+        "contacts_vocabulary_insert": (f"BEFORE INSERT ON contacts WHEN {bad_contact}", [refuse]),
+        "contacts_vocabulary_update": (
+            f"BEFORE UPDATE OF buying_role, stance, influence ON contacts WHEN {bad_contact}",
+            [refuse],
+        ),
+    }
+    script = [
+        f"""
+        DROP TRIGGER IF EXISTS deal_facts_contact_update;
+        ALTER TABLE contacts ADD COLUMN reports_to_id INTEGER REFERENCES contacts(id)
+            ON DELETE SET NULL;
+        ALTER TABLE contacts ADD COLUMN stance TEXT;
+        ALTER TABLE contacts ADD COLUMN influence TEXT;
+        ALTER TABLE contacts ADD COLUMN last_contact_at TEXT;
+        ALTER TABLE contacts ADD COLUMN source TEXT;
+        ALTER TABLE contacts ADD COLUMN updated_at TEXT;
+        CREATE UNIQUE INDEX idx_contacts_external ON contacts(source, external_id)
+            WHERE external_id IS NOT NULL;
+        UPDATE contacts SET buying_role = 'influencer' WHERE buying_role = 'coach';
+        UPDATE contacts SET buying_role = 'unknown'
+            WHERE buying_role IS NULL OR buying_role NOT IN {roles_or_unknown};
+
+        CREATE TABLE opportunity_contacts_new (
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            role TEXT CHECK (role IS NULL OR role IN {roles}),
+            engaged INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (opportunity_id, contact_id)
+        );
+        INSERT INTO opportunity_contacts_new (opportunity_id, contact_id, role, engaged)
+        SELECT opportunity_id, contact_id,
+               CASE WHEN role = 'coach' THEN 'influencer'
+                    WHEN role IN {roles} THEN role END,
+               engaged
+        FROM opportunity_contacts;
+        DROP TABLE opportunity_contacts;
+        ALTER TABLE opportunity_contacts_new RENAME TO opportunity_contacts;
+        CREATE INDEX idx_oppcontacts_contact ON opportunity_contacts(contact_id);
+
+        UPDATE contacts SET buying_role = (
+            SELECT oc.role FROM opportunity_contacts oc
+            WHERE oc.contact_id = contacts.id AND oc.role IS NOT NULL
+            GROUP BY oc.role ORDER BY COUNT(*) DESC, oc.role LIMIT 1)
+        WHERE buying_role = 'unknown' AND EXISTS (
+            SELECT 1 FROM opportunity_contacts oc
+            WHERE oc.contact_id = contacts.id AND oc.role IS NOT NULL);
+        UPDATE opportunity_contacts SET role = NULL
+        WHERE role = (SELECT c.buying_role FROM contacts c WHERE c.id = contact_id);
+
+        UPDATE deal_facts SET (engaged, lost_champion) = (
+            SELECT SUM(oc.engaged = 1 AND c.left_company = 0),
+                   MAX(CASE WHEN c.left_company = 1
+                             AND COALESCE(oc.role, c.buying_role) = 'champion'
+                            THEN c.name END)
+            FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
+            WHERE oc.opportunity_id = deal_facts.opportunity_id);
+        """
+    ]
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))

@@ -338,12 +338,10 @@ def _read(row: Row) -> dict[str, Any]:
     first, last = get("first_name"), get("last_name")
     name = get("name") or " ".join(p for p in (first, last) if p)
     if not name:
-        columns = [row.header(f) for f in ("name", "first_name", "last_name") if f in row.columns]
-        raise RowError(f"no contact name (column {' and '.join(map(repr, columns))} empty)")
+        raise RowError(f"no contact name ({_empty(row, ('name', 'first_name', 'last_name'))})")
     account, account_ext = get("account"), get("account_id")
     if not account and not account_ext:
-        columns = [row.header(f) for f in ("account", "account_id") if f in row.columns]
-        raise RowError(f"no account (column {' and '.join(map(repr, columns))} empty)")
+        raise RowError(f"no account ({_empty(row, ('account', 'account_id'))})")
     email = get("email")
     if email and ("@" not in email or any(c.isspace() for c in email)):
         raise RowError(f"column {row.header('email')!r}: {email!r} is not an e-mail address")
@@ -362,6 +360,14 @@ def _read(row: Row) -> dict[str, Any]:
         "influence": _vocabulary(row, "influence", contact_values.influence),
         "last_contact_at": moment.date().isoformat() if moment else None,
     }
+
+
+def _empty(row: Row, fields: tuple[str, ...]) -> str:
+    """ "column 'X' is empty" / "columns 'X' and 'Y' are empty", for the mapped ``fields``."""
+    names = [repr(row.header(f)) for f in fields if f in row.columns]
+    if len(names) == 1:
+        return f"column {names[0]} is empty"
+    return f"columns {', '.join(names[:-1])} and {names[-1]} are empty"
 
 
 def _vocabulary(row: Row, name: str, read: Callable[[str], str]) -> str | None:

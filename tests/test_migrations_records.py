@@ -297,3 +297,142 @@ def test_m011_triggers_use_the_role_in_force_and_refuse_words_outside_the_vocabu
         "sceptic",
         "high",
     )
+
+
+# ---------------------------------------------------------------- m012, m013, m015
+
+
+def _note(db: Database, note_id: int, deal_id: int = 1) -> None:
+    db["notes"].insert(
+        {
+            "id": note_id,
+            "opportunity_id": deal_id,
+            "created_at": T0,
+            "text": "x",
+            "content_hash": "h",
+        }
+    )
+
+
+def test_m012_proposals_are_idempotent_per_note_and_go_with_their_note(db_path: Path) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    _note(db, 10)
+    insert = (
+        "INSERT OR IGNORE INTO proposals (note_id, opportunity_id, account_id, kind, name, value,"
+        " quote, created_at) VALUES (10, 1, 1, ?, ?, ?, 'Marc left.', ?)"
+    )
+    db.execute(insert, ["departure", "Marc Roy", None, T0])
+    db.execute("UPDATE proposals SET status = 'dismissed'")
+    db.execute(insert, ["departure", "marc roy", None, T0])  # the same note read again
+    db.execute(insert, ["role", "Marc Roy", "champion", T0])
+    rows = db.execute("SELECT kind, status FROM proposals ORDER BY id").fetchall()
+    assert rows == [("departure", "dismissed"), ("role", "open")]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(insert.replace("OR IGNORE ", ""), ["rumour", "X", None, T0])
+    db.execute("DELETE FROM notes WHERE id = 10")
+    assert db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] == 0
+
+
+def test_m013_next_steps_need_a_what_and_a_known_source(db_path: Path) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    row = {"opportunity_id": 1, "what": "Send the pricing", "set_at": T0, "source": "deal"}
+    db["next_steps"].insert(row)
+    for bad in ({"what": "  "}, {"source": "email"}):
+        with pytest.raises(sqlite3.IntegrityError):
+            db["next_steps"].insert({**row, **bad})
+    db.execute("DELETE FROM opportunities WHERE id = 1")
+    assert db.execute("SELECT COUNT(*) FROM next_steps").fetchone()[0] == 0
+
+
+def test_m015_notes_keep_their_text_and_gain_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn, old = _old(path, "m015_note_titles")
+    _accounts(old, 1)
+    _deal(old, 1, "Alice")
+    _note(old, 10)
+    conn.commit()
+    old.close()
+    db = open_db(path)
+    assert db.execute("SELECT text, title FROM notes").fetchone() == ("x", None)
+
+
+# ---------------------------------------------------------------- m014
+
+
+def _review(db: Database, rid: int, kind: str, when: str, score: int, verdict: str | None) -> None:
+    row = {
+        "id": rid,
+        "opportunity_id": 1,
+        "created_at": when,
+        "author_kind": kind,
+        "playbook": "meddic",
+        "overall": 0,
+    }
+    db["reviews"].insert(row)
+    scores = {"review_id": rid, "criterion": "metrics", "score": score, "status": "mentioned"}
+    if verdict is not None:
+        scores["verdict"] = verdict
+    db["review_scores"].insert(scores)
+
+
+def _in_force(db: Database) -> str:
+    return str(db.execute("SELECT scores FROM deal_scores WHERE opportunity_id = 1").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("sequence", "expected"),
+    [
+        # (kind, day, score, verdict) in the order written; the score in force after all.
+        ([("analyser", 1, 1, None), ("analyser", 2, 2, None)], 2),
+        ([("analyser", 1, 1, None), ("rep", 2, 3, None)], 3),
+        ([("rep", 1, 3, None), ("analyser", 2, 1, None)], 3),
+        ([("manager", 1, 1, "corrected"), ("rep", 2, 3, None)], 1),
+        ([("manager", 1, 1, None), ("rep", 2, 3, None)], 1),  # written before m014
+        ([("rep", 1, 2, None), ("manager", 2, 2, "agreed"), ("analyser", 3, 3, None)], 2),
+        ([("analyser", 1, 2, None), ("manager", 2, 2, "agreed"), ("analyser", 3, 3, None)], 3),
+        ([("manager", 1, 1, "corrected"), ("manager", 2, 2, "corrected")], 2),
+        ([("manager", 1, 1, "corrected"), ("manager", 2, 1, "agreed"), ("rep", 3, 3, None)], 1),
+    ],
+)
+def test_m014_a_later_rep_score_never_replaces_a_managers_correction(
+    db_path: Path, sequence: list[tuple[str, int, int, str | None]], expected: int
+) -> None:
+    db = open_db(db_path)
+    _accounts(db, 1)
+    _deal(db, 1, "Alice")
+    for rid, (kind, day, score, verdict) in enumerate(sequence, start=1):
+        _review(db, rid, kind, f"2026-02-0{day}T10:00:00", score, verdict)
+    assert _in_force(db) == f"metrics\x1f{expected}\x1fmentioned"
+
+
+def test_m014_back_fills_the_scores_in_force_of_older_databases(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn, old = _old(path, "m014_manager_review")
+    _accounts(old, 1)
+    _deal(old, 1, "Alice")
+    for rid, kind, day, score in ((1, "analyser", 1, 1), (2, "manager", 2, 0), (3, "rep", 3, 3)):
+        old["reviews"].insert(
+            {
+                "id": rid,
+                "opportunity_id": 1,
+                "created_at": f"2026-02-0{day}T10:00:00",
+                "author_kind": kind,
+                "playbook": "meddic",
+                "overall": 0,
+            }
+        )
+        old["review_scores"].insert(
+            {"review_id": rid, "criterion": "metrics", "score": score, "status": "mentioned"}
+        )
+    conn.commit()
+    assert old.execute("SELECT scores FROM deal_scores").fetchone()[0].split("\x1f")[1] == "3"
+    old.close()
+    db = open_db(path)
+    assert _in_force(db) == "metrics\x1f0\x1fmentioned"
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE reviews SET forecast = 'maybe' WHERE id = 2")
+    db.execute("UPDATE reviews SET forecast = 'best_case' WHERE id = 2")

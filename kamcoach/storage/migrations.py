@@ -901,3 +901,206 @@ def m011_contacts_one_model(db: Database) -> None:
     for name, (when, body) in triggers.items():
         script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
     db.executescript("\n".join(script))
+
+
+@_register
+def m012_proposals(db: Database) -> None:
+    """What the notes say about people, kept as proposals the rep accepts or dismisses.
+
+    One table for every feature that reads people from notes: contact
+    suggestions, the relationship map, the churn signals (a champion who
+    left, a new executive). A proposal is never applied by itself: it waits,
+    with the sentence that supports it, until the rep accepts it (and then
+    ``result_contact_id`` names the contact it made or changed) or dismisses
+    it. The unique key makes re-analysing a note idempotent, and a dismissed
+    proposal stays dismissed when the same note is read again.
+    """
+    db.executescript(
+        """
+        CREATE TABLE proposals (
+            id INTEGER PRIMARY KEY,
+            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('contact', 'role', 'stance', 'departure', 'arrival')),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            name TEXT,
+            title TEXT,
+            value TEXT,
+            quote TEXT NOT NULL,
+            span_start INTEGER,
+            span_end INTEGER,
+            lang TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'accepted', 'dismissed')),
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by TEXT,
+            result_contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL
+        );
+        CREATE UNIQUE INDEX idx_proposals_key ON proposals(
+            note_id, kind, COALESCE(contact_id, -1), lower(COALESCE(name, '')),
+            COALESCE(value, ''));
+        CREATE INDEX idx_proposals_deal ON proposals(opportunity_id, status);
+        CREATE INDEX idx_proposals_account ON proposals(account_id, status);
+        CREATE INDEX idx_proposals_open_kind ON proposals(status, kind);
+        """
+    )
+
+
+@_register
+def m013_next_steps(db: Database) -> None:
+    """A deal's next step (what, who, when), with its history.
+
+    Set from the deal screen, a manager's review or the call companion, and
+    imported from a CRM's next-step column. The step in force is the deal's
+    latest row; older rows are the history a manager reads in a review
+    ("the same next step for six weeks"). ``done_at`` marks one done without
+    replacing it.
+    """
+    db.executescript(
+        """
+        CREATE TABLE next_steps (
+            id INTEGER PRIMARY KEY,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+            what TEXT NOT NULL CHECK (trim(what) <> ''),
+            who TEXT,
+            due_date TEXT,
+            set_at TEXT NOT NULL,
+            set_by TEXT,
+            source TEXT NOT NULL CHECK (source IN ('deal', 'review', 'call', 'import')),
+            review_id INTEGER REFERENCES reviews(id) ON DELETE SET NULL,
+            done_at TEXT
+        );
+        CREATE INDEX idx_next_steps_deal ON next_steps(opportunity_id, set_at, id);
+        """
+    )
+
+
+@_register
+def m014_manager_review(db: Database) -> None:
+    """A manager's deal review: forecast category, per-criterion verdicts, and a score that stands.
+
+    m007 let the latest rep or manager score win, so a rep re-qualifying a
+    deal after a pipeline review silently replaced the manager's correction.
+    Now, per criterion, the score in force is the latest manager score that
+    is a correction (``verdict`` 'corrected', or NULL for manager scores
+    written before this migration), else the latest rep score, else the
+    latest analyser review's. A manager's 'agreed' row confirms the score in
+    force at that moment and is kept as history: it does not pin the score,
+    so new evidence can still move it. Both stay in history; the scorecard
+    explains which one is in force (kamcoach.review.in_force).
+
+    The deal_scores triggers of m007 are created again with this order and
+    the table back-filled. The SQL is spelled out here, not shared, so this
+    migration never changes once shipped.
+    """
+    pick = """
+        ROW_NUMBER() OVER (
+            PARTITION BY {part}
+            ORDER BY CASE r.author_kind WHEN 'manager' THEN 0 WHEN 'rep' THEN 1 ELSE 2 END,
+                     r.created_at DESC, r.id DESC
+        ) AS rn
+    """
+    counts = """
+        ((r.author_kind = 'manager' AND COALESCE(s.verdict, 'corrected') = 'corrected')
+         OR r.author_kind = 'rep' OR r.id = (
+            SELECT a.id FROM reviews a
+            WHERE a.author_kind = 'analyser' AND a.opportunity_id = {opp}
+            ORDER BY a.created_at DESC, a.id DESC LIMIT 1))
+    """
+    recompute = f"""
+        DELETE FROM deal_scores WHERE opportunity_id = {{opp}};
+        INSERT INTO deal_scores (opportunity_id, scores)
+        SELECT o.id, x.packed FROM opportunities o, (
+            SELECT group_concat(criterion || char(31) || score || char(31) || status,
+                                char(30)) AS packed
+            FROM (
+                SELECT criterion, score, status FROM (
+                    SELECT s.criterion, s.score, s.status, {pick.format(part="s.criterion")}
+                    FROM reviews r JOIN review_scores s ON s.review_id = r.id
+                    WHERE r.opportunity_id = {{opp}} AND {counts}
+                ) WHERE rn = 1 ORDER BY criterion
+            )
+        ) x
+        WHERE o.id = {{opp}} AND x.packed IS NOT NULL;
+    """
+    of_review = "(SELECT opportunity_id FROM reviews WHERE id = {rid})"
+    triggers = {
+        "deal_scores_review_insert": (
+            "AFTER INSERT ON reviews",
+            [recompute.format(opp="NEW.opportunity_id")],
+        ),
+        "deal_scores_review_delete": (
+            "AFTER DELETE ON reviews",
+            [recompute.format(opp="OLD.opportunity_id")],
+        ),
+        "deal_scores_review_update": (
+            "AFTER UPDATE OF opportunity_id, author_kind, created_at ON reviews",
+            [
+                recompute.format(opp="OLD.opportunity_id"),
+                recompute.format(opp="NEW.opportunity_id"),
+            ],
+        ),
+        "deal_scores_score_insert": (
+            "AFTER INSERT ON review_scores",
+            [recompute.format(opp=of_review.format(rid="NEW.review_id"))],
+        ),
+        "deal_scores_score_delete": (
+            "AFTER DELETE ON review_scores",
+            [recompute.format(opp=of_review.format(rid="OLD.review_id"))],
+        ),
+        "deal_scores_score_update": (
+            "AFTER UPDATE ON review_scores",
+            [
+                recompute.format(opp=of_review.format(rid="OLD.review_id")),
+                recompute.format(opp=of_review.format(rid="NEW.review_id")),
+            ],
+        ),
+    }
+    script = [
+        """
+        ALTER TABLE reviews ADD COLUMN forecast TEXT
+            CHECK (forecast IS NULL OR forecast IN ('commit', 'best_case', 'pipeline', 'omitted'));
+        ALTER TABLE review_scores ADD COLUMN verdict TEXT
+            CHECK (verdict IS NULL OR verdict IN ('agreed', 'corrected'));
+        CREATE INDEX idx_reviews_forecast ON reviews(opportunity_id, created_at, id)
+            WHERE forecast IS NOT NULL;
+        """
+    ]
+    for name in triggers:
+        script.append(f"DROP TRIGGER IF EXISTS {name};")
+    script.append(
+        f"""
+        DELETE FROM deal_scores;
+        INSERT INTO deal_scores (opportunity_id, scores)
+        SELECT opportunity_id,
+               group_concat(criterion || char(31) || score || char(31) || status, char(30))
+        FROM (
+            SELECT opportunity_id, criterion, score, status FROM (
+                SELECT r.opportunity_id, s.criterion, s.score, s.status,
+                       {pick.format(part="r.opportunity_id, s.criterion")}
+                FROM reviews r JOIN review_scores s ON s.review_id = r.id
+                WHERE {counts.format(opp="r.opportunity_id")}
+            ) WHERE rn = 1 ORDER BY opportunity_id, criterion
+        )
+        WHERE opportunity_id IN (SELECT id FROM opportunities)
+        GROUP BY opportunity_id;
+        """
+    )
+    for name, (when, body) in triggers.items():
+        script.append(f"CREATE TRIGGER {name} {when} BEGIN {''.join(body)} END;")
+    db.executescript("\n".join(script))
+
+
+@_register
+def m015_note_titles(db: Database) -> None:
+    """A note's title: an activity's subject from a CRM, or one the rep gives.
+
+    The importer used to glue the subject onto the text, so a subject such as
+    "Call with CFO re budget" was read as evidence the call never gave. The
+    analyser reads ``text`` only. Notes imported before this keep their text
+    as it was: nothing tells a glued subject from a first line the rep wrote.
+    """
+    db.executescript("ALTER TABLE notes ADD COLUMN title TEXT;")

@@ -3,7 +3,10 @@
 Identity rules, chosen so that re-importing the same file writes nothing:
 - a deal is the same when (CRM, CRM id) match, else when (account, name) match;
 - the same deal twice in one file is a bad row ("same deal as row N");
-- a contact is the same when its normalised name matches within the account.
+- a contact is the same when its normalised name matches within the account;
+- an owner is a rep, found without case (or created) once per distinct name
+  (:mod:`kamcoach.io.import_reps`); an account takes the rep of its account owner
+  column, else, when new, the rep owning most of its deals.
 
 Changes are computed against the deal as it is read in this pass; when the
 pass writes, it runs inside the write transaction, so the history's old

@@ -472,3 +472,28 @@ def test_reps_screen_from_the_palette_and_add_a_rep(demo_db: Database, tmp_path:
         assert nadia["manager_id"] == reps.get_rep(demo_db, "Sarah Collins")["id"]
 
     run_app(app, scenario)
+
+
+def test_hostile_rep_names_show_verbatim(demo_db: Database, tmp_path: Path) -> None:
+    hostile = "[/red] Bob [b]"
+    reps.add_rep(demo_db, hostile, RepFields(team="[link=x]t[/link]"))
+    app = make_app(demo_db, load_playbooks(), preload_model=False, export_dir=tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("R")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, RepsScreen)
+        index = [r["name"] for r in screen.rows].index(hostile)
+        table = screen.query_one("#reps")
+        assert str(table.get_cell_at((index, 0))) == hostile
+        await pilot.press(*["down"] * index, "enter")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, RepDialog)
+        assert dialog.query_one("#rep-name").value == hostile
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+
+    run_app(app, scenario)

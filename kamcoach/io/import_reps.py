@@ -30,6 +30,7 @@ class RepIndex:
         self.writer = writer
         self.now = now
         self.by_key: dict[str, tuple[int, str]] = {}
+        self.seen: dict[str, tuple[int, str]] = {}
         next_id = 1
         for rep_id, name in db.execute("SELECT id, name FROM reps ORDER BY id"):
             self.by_key.setdefault(rep_key(name), (int(rep_id), name))
@@ -38,6 +39,9 @@ class RepIndex:
 
     def resolve(self, name: str) -> tuple[int, str] | None:
         """The rep called ``name`` (created when new); None for an empty name."""
+        hit = self.seen.get(name)  # the same spelling on row after row: one dict lookup
+        if hit is not None:
+            return hit
         key = rep_key(name)
         if not key:
             return None
@@ -48,6 +52,7 @@ class RepIndex:
             self.plan.new_reps += 1
             self.writer.insert("reps", {"id": found[0], "name": found[1], "created_at": self.now})
             self.by_key[key] = found
+        self.seen[name] = found
         return found
 
 

@@ -26,7 +26,7 @@ from kamcoach.clock import iso_datetime, iso_now
 from kamcoach.io.import_accounts import Accounts, person_key
 from kamcoach.io.import_index import MAX_PARAMS, TempIndex
 from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
-from kamcoach.io.import_reps import RepIndex, fill_account_reps
+from kamcoach.io.import_reps import MajorityReps, RepIndex
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount
@@ -95,9 +95,7 @@ def plan_deals(
     try:
         for chunk in _chunks(rows, CHUNK_ROWS):
             deals.chunk(chunk)
-        if writer.enabled:
-            writer.flush()
-            fill_account_reps(db, deals.first_new_account)
+        deals.finish()
     finally:
         deals.close()
 
@@ -120,6 +118,7 @@ class _DealPass:
         self.reps = RepIndex(db, plan, writer, self.now)
         #: accounts whose rep this pass has settled (from an account owner column)
         self.account_reps: dict[int, int | None] = {}
+        self.majority = MajorityReps()  # for new accounts without an owner column
         self.merged: set[tuple[str, str]] = set()
         # key -> (deal id, its CRM id, row that created it): "n..." (account, name)
         # for every deal, "x..." the CRM ids of deals this file creates.
@@ -155,6 +154,12 @@ class _DealPass:
             )
         )
         self.names_loaded = True
+
+    def finish(self) -> None:
+        """New accounts no owner column named take the rep owning most of their deals."""
+        for acc_id, rep_id in self.majority.winners().items():
+            if self.account_reps.get(acc_id) is None:
+                self.writer.update_row("accounts", acc_id, {"rep_id": rep_id})
 
     def close(self) -> None:
         for index in (self.keys, self.claimed, self.contacts):
@@ -392,6 +397,8 @@ class _DealPass:
         self.next_deal += 1
         created = values["created_at"] or self.now
         rep = self.reps.resolve(values["owner"])
+        if rep is not None and p.acc_id >= self.first_new_account:
+            self.majority.add(p.acc_id, rep[0])
         self.plan.new_deals += 1
         self.writer.insert(
             "opportunities",

@@ -56,18 +56,24 @@ class RepIndex:
         return found
 
 
-#: An account's rep when no column names one: the rep owning most of its deals
-#: (ties: the rep created first), as m010 back-filled the accounts.
-MAJORITY_REP_SQL = """
-UPDATE accounts SET rep_id = (
-    SELECT o.rep_id FROM opportunities o
-    WHERE o.account_id = accounts.id AND o.rep_id IS NOT NULL
-    GROUP BY o.rep_id ORDER BY COUNT(*) DESC, o.rep_id LIMIT 1
-)
-WHERE id >= ? AND rep_id IS NULL
-"""
+class MajorityReps:
+    """The rep owning most of each new account's deals (ties: the lowest rep id, the
+    oldest), as m010 back-filled the accounts: for accounts no owner column names.
 
+    Counted as the rows go by (one dict update per new deal), so no query runs
+    per account at the end of the pass.
+    """
 
-def fill_account_reps(db: Database, first_new_account: int) -> None:
-    """Give the accounts this pass created (ids from ``first_new_account``) their majority rep."""
-    db.conn.execute(MAJORITY_REP_SQL, (first_new_account,))
+    def __init__(self) -> None:
+        self.counts: dict[int, dict[int, int]] = {}
+
+    def add(self, account_id: int, rep_id: int) -> None:
+        reps = self.counts.setdefault(account_id, {})
+        reps[rep_id] = reps.get(rep_id, 0) + 1
+
+    def winners(self) -> dict[int, int]:
+        """Account id -> its majority rep id."""
+        return {
+            account_id: min(reps, key=lambda rep_id: (-reps[rep_id], rep_id))
+            for account_id, reps in self.counts.items()
+        }

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from sqlite_utils import Database
+from textual.binding import Binding
 
 from kamcoach.cli.main import main
 from kamcoach.errors import InputError, NotFoundError
@@ -497,3 +498,11 @@ def test_hostile_rep_names_show_verbatim(demo_db: Database, tmp_path: Path) -> N
         assert pilot.app.screen is screen
 
     run_app(app, scenario)
+
+
+def test_the_hidden_reps_key_is_in_the_help() -> None:
+    from kamcoach.tui.dialogs.help import HELP
+
+    keys = {b.key for b in PipelineScreen.BINDINGS if isinstance(b, Binding)}
+    assert "R" in keys
+    assert "`R` reps" in HELP and "## Reps" in HELP

@@ -59,7 +59,7 @@ def _edit_options(fn: click.decorators.FC) -> click.decorators.FC:
 
 @reps_group.command("list")
 @click.option("--team", help="Only the reps of this team.")
-@format_option(("table", "json", "csv"))
+@format_option()
 @pass_ctx
 def list_(obj: Ctx, team: str | None, fmt: str) -> None:
     """List reps with their manager, team and portfolio (open deals and pipeline, accounts).

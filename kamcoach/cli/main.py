@@ -108,6 +108,7 @@ def _register() -> None:
         pipeline_cmd,
         playbooks_cmd,
         prep_cmd,
+        reps_cmd,
         tui_cmd,
     )
 
@@ -117,6 +118,7 @@ def _register() -> None:
     main.add_command(contacts_cmd.contacts)
     main.add_command(deals_cmd.deals)
     main.add_command(doctor_cmd.doctor)
+    main.add_command(reps_cmd.reps_group)
     for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd):
         module.register(main)
     _add_db_option(main)

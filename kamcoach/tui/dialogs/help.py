@@ -25,7 +25,11 @@ wide terminals. The line under the table shows the highlighted deal in full. Tot
 above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
-`x` clear filters.
+`x` clear filters · `R` reps.
+
+## Reps
+Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
+`enter`/`e` edit the rep (a new name shows at once on their deals) · `a` add a rep.
 
 ## Deal
 Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying

@@ -159,8 +159,15 @@ class PeopleExtractor:
             )
 
         for ent in doc.ents:
-            if ent.label_ in PERSON_LABELS and ok(ent.start, ent.end):
-                spans.append(_Span(ent.start, ent.end, "person", None))
+            if ent.label_ not in PERSON_LABELS:
+                continue
+            # "Sadly Paul": the model's entity may start on an adverb (not "Claire Petit").
+            s, e = ent.start, ent.end
+            if any(t.pos_ == "PROPN" for t in ent):
+                while s < e and doc[s].pos_ in ("ADV", "INTJ", "ADJ", "VERB", "PUNCT"):
+                    s += 1
+            if ok(s, e):
+                spans.append(_Span(s, e, "person", None))
         i, n = 0, len(doc)
         while i < n:
             tok = doc[i]
@@ -297,6 +304,8 @@ class PeopleExtractor:
 
         def add(kind: str, subject: _Span, value: str | None, title: str | None = None) -> None:
             name, contact, written_title = about(subject)
+            if kind == "arrival" and subject.label != "person":
+                contact = None  # "a new CFO" is not the CFO we know
             proposals.append(
                 PersonProposal(
                     kind=kind,
@@ -428,7 +437,8 @@ def _titled(
 def _new(proposal: PersonProposal, contacts: Sequence[dict[str, Any]]) -> bool:
     """False when the proposal says what the contact record already says."""
     if proposal.contact_id is None:
-        return proposal.kind != "departure" or proposal.title is not None
+        # "Our champion left" on a deal without a known champion still says something.
+        return proposal.kind != "departure" or bool(proposal.name or proposal.title)
     contact = next((c for c in contacts if c.get("id") == proposal.contact_id), None)
     if contact is None:
         return True

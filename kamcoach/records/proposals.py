@@ -352,6 +352,7 @@ def _create_contact(db: Database, proposal: Proposal, name: str, **fields: Any) 
         "buying_role": fields.pop("buying_role", None) or "unknown",
         "left_company": fields.pop("left_company", 0),
         "source": "note",
+        "created_at": iso_now(),
         "updated_at": iso_now(),
         **fields,
     }

@@ -39,6 +39,14 @@ ROLE_CRITERIA: dict[str, tuple[str, ...]] = {
     "economic_buyer": ("economic_buyer", "authority"),
     "champion": ("champion",),
 }
+#: Kinds that say the same sort of thing about a person (a decided one covers the others).
+FAMILY: dict[str, str] = {
+    "contact": "who",
+    "role": "who",
+    "arrival": "who",
+    "stance": "stance",
+    "departure": "departure",
+}
 #: A named person is specific evidence (level 2), never "validated" on its own.
 ACCEPTED_LEVEL = 2
 
@@ -133,7 +141,21 @@ def store_note_proposals(
     created = iso_now()
     keys = set()
     new = 0
+    # The rep's decision on a sentence stands: once "Anna (procurement)" was accepted as
+    # the economic buyer, reading the note again does not propose her role a second time.
+    decided = {
+        (FAMILY[kind], contact)
+        for kind, a, b in db.execute(
+            "SELECT kind, contact_id, result_contact_id FROM proposals "
+            "WHERE note_id = ? AND status != 'open'",
+            [note_id],
+        ).fetchall()
+        for contact in (a, b)
+        if contact is not None
+    }
     for p in proposals:
+        if p.contact_id is not None and (FAMILY[p.kind], p.contact_id) in decided:
+            continue
         keys.add(
             (
                 p.kind,

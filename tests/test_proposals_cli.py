@@ -88,7 +88,9 @@ def state(db: Path) -> list[tuple[object, ...]]:
 
 
 def test_analyse_list_accept_dismiss(runner: CliRunner, db_file: Path) -> None:
-    assert cli(runner, db_file, "deals", "analyze", "1").exit_code == 0
+    analysed = cli(runner, db_file, "deals", "analyze", "1")
+    assert analysed.exit_code == 0
+    assert "3 new proposal(s) about people: kamcoach proposals list 1" in analysed.output
     rows = listed(runner, db_file, "1")
     assert [(r["kind"], r["who"], r["proposes"]) for r in rows] == [
         ("contact", "Anna Weiss", "new contact (Procurement, procurement)"),

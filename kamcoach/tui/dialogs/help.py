@@ -33,6 +33,8 @@ roles, the review trend, notes newest first with evidence highlighted (green sup
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
 `a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep).
+`w` people read from the notes: new contacts, roles, stances, departures, arrivals, each with
+its quote (`y` accept, `d` dismiss).
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

@@ -45,7 +45,14 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
-        Binding("w", "people", "People", id="deal.people", tooltip="People read from the notes"),
+        Binding(
+            "w",
+            "people",
+            "People",
+            id="deal.people",
+            tooltip="People read from the notes",
+            show=False,
+        ),
     ]
 
     def __init__(self, deal_id: int) -> None:

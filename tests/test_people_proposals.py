@@ -54,6 +54,14 @@ EN: list[tuple[str, list[Found]]] = [
         "Dave Miller runs the evaluation.",
         [("contact", "Dave Miller", None, "technical_evaluator", None)],
     ),
+    (
+        "Met Margaret Ellison (CFO).",
+        [("contact", "Margaret Ellison", "CFO", "economic_buyer", None)],
+    ),
+    (
+        "Hannah Doyle (VP Customer Service): 1.8 complaints per 10k units.",
+        [("contact", "Hannah Doyle", "VP Customer Service", None, None)],
+    ),
     # role: a known contact's buying role
     ("Marc Dupont runs the evaluation.", [("role", "Marc Dupont", None, "technical_evaluator", 3)]),
     ("Tom signs.", [("role", "Tom", None, "economic_buyer", 1)]),
@@ -76,6 +84,7 @@ EN: list[tuple[str, list[Found]]] = [
     # arrival
     ("A new CFO arrived last month.", [("arrival", None, "CFO", "CFO", None)]),
     ("Julia joined as VP Sales.", [("arrival", "Julia", "VP Sales", "VP Sales", None)]),
+    ("Ben says a competitor is preferred by the new COO.", [("arrival", None, "COO", "COO", None)]),
     ("Sarah Chen, the new CFO, wants a demo.", [("arrival", "Sarah Chen", "CFO", "CFO", None)]),
     # nothing: negation, gap, doubt, intention, question, look-alikes, mere mentions
     ("Tom has not left the company.", []),
@@ -108,6 +117,11 @@ FR: list[tuple[str, list[Found]]] = [
         "Les achats (Anne Roux) veulent une remise.",
         [("contact", "Anne Roux", "achats", "procurement", None)],
     ),
+    (
+        "Sandrine Aebi (achats) a pris le relais.",
+        [("contact", "Sandrine Aebi", "achats", "procurement", None)],
+    ),
+    ("Rencontre Luc Peeters (CFO).", [("contact", "Luc Peeters", "CFO", "economic_buyer", None)]),
     (
         "Marc Dupont (DSI) pilote l'évaluation.",
         [("role", "Marc Dupont", "DSI", "technical_evaluator", 3)],

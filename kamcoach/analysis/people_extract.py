@@ -22,6 +22,7 @@ one (:mod:`kamcoach.records.proposals`); nothing here changes a score.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +33,14 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from kamcoach.analysis.entities import find_entities
-from kamcoach.analysis.language import load_language
+from kamcoach.analysis.language import load_language, unaccent
 from kamcoach.analysis.patterns import variants
 from kamcoach.analysis.people import contact_mentions, link_contact, norm_name
 from kamcoach.analysis.people_rules import PeopleRules, load_people_rules, read_people_rules
 from kamcoach.analysis.result import PersonProposal
 from kamcoach.analysis.segments import segments
 from kamcoach.errors import PlaybookError
+from kamcoach.playbooks.model import LANGS
 
 COMPONENT = "kamcoach_people"
 #: Tokens allowed between a person and the phrase they are the subject of.
@@ -93,6 +95,11 @@ class PeopleExtractor:
         self.not_names = frozenset(cues["not_names"]) | frozenset(
             w.capitalize() for w in cues.stopwords
         )
+        #: Words that introduce a name ("met", "rencontré"), never part of it (notes mix
+        #: languages: both lists).
+        self.prefixes = frozenset(
+            unaccent(w.lower()) for lang in LANGS for w in load_language(lang)["name_prefixes"]
+        )
 
     def _add(self, kind: str, value: str | None, phrases: Iterable[str]) -> None:
         forms = sorted({f for p in phrases for f in variants(p, self.lang)})
@@ -133,12 +140,10 @@ class PeopleExtractor:
         end = title.end
         if doc[end - 1].lower_ in ("of", "de", "des", "du") and end < len(doc):
             end += 1
-        while end < len(doc) and end - title.end < 2:
+        while end < len(doc) and end - title.end < 3:
             tok = doc[end]
-            # Department words ("Sales", "Finance") and acronyms ("IT"), never a name.
-            if not tok.is_alpha or tok.ent_type_ in PERSON_LABELS:
-                break
-            if not (tok.text in self.not_names or (tok.is_upper and len(tok.text) > 1)):
+            # "VP Sales", "VP Customer Service": capitalised words run on, a person's name not.
+            if not tok.is_alpha or tok.ent_type_ in PERSON_LABELS or not tok.text[:1].isupper():
                 break
             end += 1
         return _Span(title.start, end, "title", title.value)
@@ -158,14 +163,37 @@ class PeopleExtractor:
                 and not any(t.start < e and s < t.end for t in titles)
             )
 
+        def trim(s: int, e: int) -> tuple[int, int]:
+            """ "Sadly Paul", "Met Reto Baumann": drop a leading adverb or a word that
+            introduces a name (but not "Claire Petit")."""
+            while s < e - 1 and (
+                doc[s].pos_ in ("ADV", "INTJ", "ADJ", "VERB", "PUNCT")
+                or unaccent(doc[s].lower_) in self.prefixes
+            ):
+                s += 1
+            return s, e
+
         for ent in doc.ents:
             if ent.label_ not in PERSON_LABELS:
                 continue
-            # "Sadly Paul": the model's entity may start on an adverb (not "Claire Petit").
-            s, e = ent.start, ent.end
-            if any(t.pos_ == "PROPN" for t in ent):
-                while s < e and doc[s].pos_ in ("ADV", "INTJ", "ADJ", "VERB", "PUNCT"):
-                    s += 1
+            s, e = (
+                trim(ent.start, ent.end)
+                if any(t.pos_ == "PROPN" for t in ent)
+                else (
+                    ent.start,
+                    ent.end,
+                )
+            )
+            # "Sandrine Aebi": the small French model may tag only the surname.
+            if e - s == 1 and s > 0 and doc[s - 1].pos_ in ("NOUN", "PROPN", "X"):
+                before = doc[s - 1]
+                if (
+                    before.is_alpha
+                    and before.is_title
+                    and unaccent(before.lower_) not in self.prefixes
+                    and ok(s - 1, e)
+                ):
+                    s -= 1
             if ok(s, e):
                 spans.append(_Span(s, e, "person", None))
         i, n = 0, len(doc)
@@ -175,8 +203,9 @@ class PeopleExtractor:
                 j = i + 1
                 while j < n and j - i < 3 and doc[j].pos_ == "PROPN" and doc[j].is_title:
                     j += 1
-                if ok(i, j):
-                    spans.append(_Span(i, j, "person", None))
+                a, b = trim(i, j)
+                if ok(a, b):
+                    spans.append(_Span(a, b, "person", None))
                 i = j
             else:
                 i += 1
@@ -198,12 +227,24 @@ class PeopleExtractor:
             for k in ("title", "role", "stance", "departure", "departure_bare", "arrival", "new")
         ):
             return []
-        titles = found.get("title", [])
-        persons = self._persons(doc, titles, contacts)
+        found["person"] = self._persons(doc, found.get("title", []), contacts)
+        # Each span goes to the sentence it lies in (a long note has thousands of them).
+        units = segments(doc)
+        starts = [s for s, _ in units]
+        by_unit: dict[int, dict[str, list[_Span]]] = {}
+        for kind, matches in found.items():
+            for span in matches:
+                i = bisect_right(starts, span.start) - 1
+                if span.end <= units[i][1]:
+                    by_unit.setdefault(i, {}).setdefault(kind, []).append(span)
         out: list[PersonProposal] = []
         seen: set[tuple[str, int, str, str]] = set()
-        for s, e in segments(doc):
-            for proposal in self._sentence(doc, s, e, found, persons, contacts):
+        for i in sorted(by_unit):
+            unit = by_unit[i]
+            if not ("person" in unit or "title" in unit or "champion" in unit):
+                continue
+            s, e = units[i]
+            for proposal in self._sentence(doc, s, e, unit, contacts):
                 if proposal.key() not in seen:
                     seen.add(proposal.key())
                     out.append(proposal)
@@ -214,14 +255,15 @@ class PeopleExtractor:
         doc: Doc,
         s: int,
         e: int,
-        found: dict[str, list[_Span]],
-        persons: list[_Span],
+        spans: dict[str, list[_Span]],
         contacts: Sequence[dict[str, Any]],
     ) -> list[PersonProposal]:
-        def inside(kind: str) -> list[_Span]:
-            return [x for x in found.get(kind, ()) if s <= x.start and x.end <= e]
+        """The proposals of the sentence ``doc[s:e]``; ``spans`` are its matches by kind."""
 
-        people = [p for p in persons if s <= p.start and p.end <= e]
+        def inside(kind: str) -> list[_Span]:
+            return spans.get(kind, [])
+
+        people = inside("person")
         titles = inside("title")
         news = inside("new")
         champions = [c for c in inside("champion") if not any(_overlap(c, p) for p in people)]

@@ -1,0 +1,286 @@
+"""What accepting a proposal changes: the contact, its link to the deal, the scorecard.
+
+Called by :func:`kamcoach.records.proposals.accept` inside its write
+transaction; nothing here commits. A new contact is created on the account
+(``source = 'note'``) and linked to the deal with a NULL per-deal role unless
+the rep gave one that differs (the m011 rule); a role, a stance or a
+departure updates the contact; an unnamed arrival changes nothing but its own
+status. An accepted economic buyer or champion raises that criterion to
+"specific" through a rep review that quotes the note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from kamcoach.clock import iso_now, now
+from kamcoach.domain.models import CriterionScore, Evidence, Review
+from kamcoach.domain.scoring import overall_score
+from kamcoach.domain.stages import PROPOSAL_KINDS
+from kamcoach.errors import InputError
+from kamcoach.storage import repo
+
+if TYPE_CHECKING:
+    from kamcoach.records.proposals import Proposal
+
+#: The criterion an accepted role stands for, first one the deal's playbook has.
+ROLE_CRITERIA: dict[str, tuple[str, ...]] = {
+    "economic_buyer": ("economic_buyer", "authority"),
+    "champion": ("champion",),
+}
+#: A named person is specific evidence (level 2), never "validated" on its own.
+ACCEPTED_LEVEL = 2
+
+
+@dataclass(slots=True)
+class Applied:
+    """The contact an accepted proposal made or changed, and what changed, in words."""
+
+    contact_id: int | None = None
+    created: bool = False
+    changes: tuple[str, ...] = ()
+
+
+def _account_contacts(db: Database, account_id: int) -> list[dict[str, Any]]:
+    return repo._rows(
+        db,
+        "SELECT id, name, title, buying_role, stance, left_company FROM contacts "
+        "WHERE account_id = ? ORDER BY id",
+        [account_id],
+    )
+
+
+def _find_contact(db: Database, proposal: Proposal, name: str | None) -> dict[str, Any] | None:
+    """The contact the proposal is about: its link, else the (edited) name on the account."""
+    from kamcoach.analysis.people import link_contact
+
+    contacts = _account_contacts(db, proposal.account_id)
+    if proposal.contact_id is not None and name is None:
+        return next((c for c in contacts if c["id"] == proposal.contact_id), None)
+    wanted = name or proposal.name
+    if not wanted:
+        return None
+    return link_contact(wanted, contacts)
+
+
+def _create_contact(db: Database, proposal: Proposal, name: str, **fields: Any) -> int:
+    row = {
+        "account_id": proposal.account_id,
+        "name": name,
+        "title": fields.pop("title", None),
+        "buying_role": fields.pop("buying_role", None) or "unknown",
+        "left_company": fields.pop("left_company", 0),
+        "source": "note",
+        "created_at": iso_now(),
+        "updated_at": iso_now(),
+        **fields,
+    }
+    table = db.table("contacts")
+    table.insert(row)
+    return int(table.last_pk or 0)
+
+
+def _link(db: Database, deal_id: int, contact_id: int, deal_role: str | None) -> None:
+    """Link the contact to the deal; a per-deal role only when it differs from the contact's."""
+    own = db.execute("SELECT buying_role FROM contacts WHERE id = ?", [contact_id]).fetchone()[0]
+    per_deal = deal_role if deal_role and deal_role != own else None
+    db.execute(
+        "INSERT OR IGNORE INTO opportunity_contacts (opportunity_id, contact_id, role, engaged) "
+        "VALUES (?, ?, ?, 1)",
+        [deal_id, contact_id, per_deal],
+    )
+    if deal_role:
+        db.execute(
+            "UPDATE opportunity_contacts SET role = ? WHERE opportunity_id = ? AND contact_id = ?",
+            [per_deal, deal_id, contact_id],
+        )
+
+
+def _update(db: Database, contact_id: int, **fields: Any) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(
+        f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?",
+        [*fields.values(), iso_now(), contact_id],
+    )
+
+
+def _title_role(title: str | None, lang: str | None) -> str | None:
+    """The buying role a title suggests in the note's language ("CFO" -> economic buyer)."""
+    if not title:
+        return None
+    from kamcoach.analysis.language import unaccent
+    from kamcoach.analysis.people_rules import load_people_rules
+
+    wanted = unaccent(title.lower())
+    rules = load_people_rules(lang if lang in ("en", "fr") else "en")
+    for role, titles in rules.titles.items():
+        if role != "none" and any(unaccent(t.lower()) == wanted for t in titles):
+            return role
+    return None
+
+
+def apply(
+    db: Database,
+    proposal: Proposal,
+    name: str | None,
+    role: str | None,
+    deal_role: str | None,
+) -> Applied:
+    """Make the change the proposal says, with the rep's edits (inside accept's transaction)."""
+    kind = proposal.kind
+    if kind not in PROPOSAL_KINDS:
+        raise InputError(f"proposal {proposal.id}: unknown kind {kind!r}")
+    applied = Applied()
+    contact = _find_contact(db, proposal, name)
+    person = name or proposal.name
+    wanted_role = role or (proposal.value if kind in ("contact", "role") else None)
+    if kind == "arrival":
+        wanted_role = role or _title_role(proposal.value, proposal.lang)
+    changes: list[str] = []
+
+    if kind == "departure":
+        if contact is None and not person:
+            raise InputError(
+                f"proposal {proposal.id}: the note does not say who left; "
+                "give --name with the contact's name"
+            )
+        if contact is None:
+            cid = _create_contact(db, proposal, str(person), title=proposal.title, left_company=1)
+            applied.created = True
+            changes.append(f"{person} recorded as a former contact")
+        else:
+            cid = int(contact["id"])
+            _update(db, cid, left_company=1)
+            changes.append(f"{contact['name']} marked as having left the company")
+        applied.contact_id = cid
+        applied.changes = tuple(changes)
+        return applied
+
+    if kind == "arrival" and contact is None and not person:
+        applied.changes = (f"arrival of a new {proposal.value or 'person'} recorded",)
+        return applied
+
+    if contact is None:
+        if not person:
+            raise InputError(f"proposal {proposal.id}: no name; give --name")
+        title = proposal.value if kind == "arrival" else proposal.title
+        cid = _create_contact(
+            db,
+            proposal,
+            person,
+            title=title,
+            buying_role=wanted_role if not deal_role else None,
+            stance=proposal.value if kind == "stance" else None,
+        )
+        applied.created = True
+        changes.append(f"contact {person} created on the account")
+    else:
+        cid = int(contact["id"])
+        fields: dict[str, Any] = {}
+        if kind == "stance" and proposal.value != contact.get("stance"):
+            fields["stance"] = proposal.value
+        if wanted_role and not deal_role and wanted_role != contact.get("buying_role"):
+            fields["buying_role"] = wanted_role
+        title = proposal.value if kind == "arrival" else proposal.title
+        if title and not contact.get("title"):
+            fields["title"] = title
+        if fields:
+            _update(db, cid, **fields)
+        changes.extend(f"{contact['name']}: {k.replace('_', ' ')} {v}" for k, v in fields.items())
+    _link(db, proposal.opportunity_id, cid, deal_role)
+    if deal_role:
+        changes.append(f"role on this deal: {deal_role}")
+    applied.contact_id = cid
+    applied.changes = tuple(changes)
+    return applied
+
+
+def same_person(db: Database, proposal: Proposal, contact_id: int, by: str) -> None:
+    """Other open proposals naming the same person now point at the contact.
+
+    A second "new contact" or "arrival" for the same name is the same applied:
+    it is accepted with this one (result_contact_id says so). Roles, stances and
+    departures stay open, linked to the contact, for the rep to decide.
+    """
+    name = db.execute("SELECT name FROM contacts WHERE id = ?", [contact_id]).fetchone()[0]
+    names = {n.lower() for n in (proposal.name, name) if n}
+    if not names:
+        return
+    marks = ", ".join("?" * len(names))
+    db.execute(
+        f"""
+        UPDATE proposals SET status = 'accepted', decided_at = ?, decided_by = ?,
+               result_contact_id = ?
+        WHERE account_id = ? AND status = 'open' AND id != ? AND contact_id IS NULL
+          AND kind IN ('contact', 'arrival') AND lower(name) IN ({marks})
+        """,
+        [iso_now(), by, contact_id, proposal.account_id, proposal.id, *names],
+    )
+    db.execute(
+        f"""
+        UPDATE OR IGNORE proposals SET contact_id = ?
+        WHERE account_id = ? AND status = 'open' AND contact_id IS NULL
+          AND lower(name) IN ({marks})
+        """,
+        [contact_id, proposal.account_id, *names],
+    )
+
+
+def raise_criterion(
+    db: Database, proposal: Proposal, contact_id: int, by: str, playbooks: Any
+) -> tuple[str, ...]:
+    """An accepted economic buyer or champion on the deal raises that criterion to specific.
+
+    Written as a rep score quoting the note, so the scorecard, the flags and
+    the deal's contacts agree; a score already at "specific" or above stays.
+    """
+    from kamcoach.review.deal_analysis import effective_scores
+
+    row = db.execute(
+        "SELECT COALESCE(oc.role, c.buying_role), c.left_company, c.name "
+        "FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id "
+        "WHERE oc.opportunity_id = ? AND oc.contact_id = ?",
+        [proposal.opportunity_id, contact_id],
+    ).fetchone()
+    if row is None or row[1] or row[0] not in ROLE_CRITERIA:
+        return ()
+    if playbooks is None:
+        from kamcoach.playbooks.loader import load_playbooks
+
+        playbooks = load_playbooks()
+    deal = repo.get_deal(db, proposal.opportunity_id)
+    pb = playbooks.playbook(deal["playbook"])
+    criterion = next((c for c in ROLE_CRITERIA[row[0]] if c in pb.criteria_ids), None)
+    if criterion is None:
+        return ()
+    scores = effective_scores(db, deal["id"], playbooks)
+    current = scores.get(criterion)
+    if current is not None and current.score >= ACCEPTED_LEVEL:
+        return ()
+    evidence = Evidence(
+        proposal.quote,
+        proposal.span_start or 0,
+        proposal.span_end or len(proposal.quote),
+        False,
+        proposal.note_id,
+    )
+    scores[criterion] = CriterionScore(criterion, ACCEPTED_LEVEL, "specific", [evidence])
+    repo.save_review(
+        db,
+        Review(
+            opportunity_id=deal["id"],
+            playbook=pb.id,
+            author_kind="rep",
+            scores={criterion: scores[criterion]},
+            overall=overall_score(pb, scores),
+            created_at=now(),
+            author=by,
+            stage=deal["stage"],
+            comment=f"{row[2]} accepted as {row[0].replace('_', ' ')} (proposal {proposal.id})",
+        ),
+    )
+    label = playbooks.criteria[criterion].name.get("en")
+    return (f"{label} raised to {ACCEPTED_LEVEL}/3 (specific), quoting the note",)

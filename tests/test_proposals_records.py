@@ -347,3 +347,26 @@ def test_a_score_already_specific_is_left_alone(tdb: Database, playbooks: Playbo
     decision = core.accept(tdb, by_kind(tdb, "contact")["id"])
     assert not any("raised" in c for c in decision.changes)
     assert tdb["reviews"].count == reviews
+
+
+def test_a_managers_correction_stays_in_force(tdb: Database, playbooks: PlaybookSet) -> None:
+    from kamcoach.clock import now
+    from kamcoach.domain.models import CriterionScore, Review
+
+    deal(tdb)
+    analysed(tdb, playbooks, "Procurement (Anna Weiss) wants a discount.")
+    repo.save_review(
+        tdb,
+        Review(
+            1,
+            "meddic",
+            "manager",
+            {"economic_buyer": CriterionScore("economic_buyer", 1, "mentioned")},
+            10,
+            now(),
+        ),
+    )
+    reviews = tdb["reviews"].count
+    decision = core.accept(tdb, by_kind(tdb, "contact")["id"], role="economic_buyer")
+    assert "Economic Buyer stays at the manager's 1/3" in decision.changes
+    assert tdb["reviews"].count == reviews

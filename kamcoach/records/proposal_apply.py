@@ -256,6 +256,17 @@ def raise_criterion(
     criterion = next((c for c in ROLE_CRITERIA[row[0]] if c in pb.criteria_ids), None)
     if criterion is None:
         return ()
+    label = playbooks.criteria[criterion].name.get("en")
+    manager = db.execute(
+        "SELECT s.score FROM reviews r JOIN review_scores s ON s.review_id = r.id "
+        "WHERE r.opportunity_id = ? AND r.author_kind = 'manager' AND s.criterion = ? "
+        "AND (s.verdict IS NULL OR s.verdict = 'corrected') "
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+        [deal["id"], criterion],
+    ).fetchone()
+    if manager is not None:
+        # A manager's correction is in force (m014): a rep score would not replace it.
+        return (f"{label} stays at the manager's {manager[0]}/3",)
     scores = effective_scores(db, deal["id"], playbooks)
     current = scores.get(criterion)
     if current is not None and current.score >= ACCEPTED_LEVEL:
@@ -282,5 +293,4 @@ def raise_criterion(
             comment=f"{row[2]} accepted as {row[0].replace('_', ' ')} (proposal {proposal.id})",
         ),
     )
-    label = playbooks.criteria[criterion].name.get("en")
     return (f"{label} raised to {ACCEPTED_LEVEL}/3 (specific), quoting the note",)

@@ -370,3 +370,18 @@ def test_a_managers_correction_stays_in_force(tdb: Database, playbooks: Playbook
     decision = core.accept(tdb, by_kind(tdb, "contact")["id"], role="economic_buyer")
     assert "Economic Buyer stays at the manager's 1/3" in decision.changes
     assert tdb["reviews"].count == reviews
+
+
+def test_a_dismissed_person_is_not_proposed_again_once_a_contact(
+    seeded: Database, playbooks: PlaybookSet
+) -> None:
+    """Anna dismissed as a new contact, then added by hand: the note does not bring her back."""
+    core.dismiss(seeded, by_kind(seeded, "contact")["id"])
+    contact(seeded, 9, "Anna Weiss", "user")
+    seeded.execute("DELETE FROM note_analyses")
+    deal_analysis.analyze_deal(seeded, 1, playbooks)
+    assert [(r["kind"], r["status"]) for r in rows(seeded)] == [
+        ("contact", "dismissed"),
+        ("departure", "open"),
+        ("stance", "open"),
+    ]

@@ -135,18 +135,20 @@ def store_note_proposals(
     new = 0
     # The rep's decision on a sentence stands: once "Anna (procurement)" was accepted as
     # the economic buyer, reading the note again does not propose her role a second time.
-    decided = {
-        (FAMILY[kind], contact)
-        for kind, a, b in db.execute(
-            "SELECT kind, contact_id, result_contact_id FROM proposals "
-            "WHERE note_id = ? AND status != 'open'",
-            [note_id],
-        ).fetchall()
-        for contact in (a, b)
-        if contact is not None
-    }
+    decided: set[tuple[str, object]] = set()
+    for kind, a, b, name in db.execute(
+        "SELECT kind, contact_id, result_contact_id, name FROM proposals "
+        "WHERE note_id = ? AND status != 'open'",
+        [note_id],
+    ).fetchall():
+        decided.update((FAMILY[kind], c) for c in (a, b) if c is not None)
+        if name:
+            decided.add((FAMILY[kind], name.lower()))
     for p in proposals:
-        if p.contact_id is not None and (FAMILY[p.kind], p.contact_id) in decided:
+        family = FAMILY[p.kind]
+        if (p.contact_id is not None and (family, p.contact_id) in decided) or (
+            p.name and (family, p.name.lower()) in decided
+        ):
             continue
         keys.add(
             (

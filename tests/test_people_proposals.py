@@ -272,3 +272,22 @@ def test_factory_reads_a_rules_file_from_its_config(tmp_path: Path) -> None:
     fr = spacy.blank("fr")
     with pytest.raises(PlaybookError, match="rules for 'en' on a 'fr' pipeline"):
         fr.add_pipe("kamcoach_people", config={"rules": str(team)})
+
+
+def test_playbooks_check_reports_a_bad_team_people_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from kamcoach.cli.main import main
+
+    monkeypatch.setenv("KAMCOACH_CONFIG_DIR", str(tmp_path))
+    team = tmp_path / "playbooks" / "language" / "people" / "fr.toml"
+    team.parent.mkdir(parents=True)
+    bundled = (playbooks_dir() / "language" / "people" / "fr.toml").read_text(encoding="utf-8")
+    team.write_text(bundled.replace("[stances]", '[stances]\nfan = ["adore"]'), "utf-8")
+    result = CliRunner().invoke(main, ["playbooks", "check"])
+    assert result.exit_code == 1
+    assert result.output == f"error: {team}: stances.fan: unknown key (allowed: " + (
+        "advocate, supporter, neutral, sceptic, opponent)\n"
+    )

@@ -77,8 +77,8 @@ class PeopleDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#people-table", DataTable)
         table.add_column("#", key="id")
-        table.add_column("Who", key="who", width=18)
-        table.add_column("Proposes", key="says", width=28)
+        table.add_column("Who", key="who", width=15)
+        table.add_column("Proposes", key="says", width=23)
         table.add_column("Note", key="date")
         table.loading = True
         table.focus()

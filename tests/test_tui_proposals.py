@@ -127,3 +127,40 @@ def test_people_dialog_with_nothing_to_decide(
 
     run(app, scenario)
     assert db["proposals"].count == 0
+
+
+def test_quotes_and_names_are_shown_verbatim(
+    db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """A note is user text: '[bold]' in it is shown, never read as markup (nor a crash)."""
+    db["accounts"].insert({"id": 1, "name": "Acme", "created_at": "2026-01-01T10:00:00"})
+    db["opportunities"].insert(
+        {
+            "id": 1,
+            "account_id": 1,
+            "name": "[red]Deal[/]",
+            "amount": 1000,
+            "currency": "EUR",
+            "stage": "discovery",
+            "close_date": "2026-12-30",
+            "owner": "Alice",
+            "playbook": "meddic",
+            "created_at": "2026-11-01T10:00:00",
+            "stage_changed_at": "2026-11-01T10:00:00",
+        }
+    )
+    repo.add_note(db, 1, "Sarah Chen is against [bold]it[/].", created_at="2026-11-18T10:00:00")
+    analyze_deal(db, 1, playbooks)
+    app = new_app(db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        pilot.app.open_deal(1)
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, PeopleDialog)
+        assert "[bold]it[/]" in str(dialog.query_one("#people-quote", Static).render())
+        assert "[red]Deal[/]" in str(dialog.query_one("Label").render())
+
+    run(app, scenario)

@@ -100,7 +100,11 @@ class PeopleDialog(ModalScreen[bool]):
         table.clear()
         for p in rows:
             table.add_row(
-                str(p.id), cell(p.who()), cell(p.says()), (p.note_date or "")[:10], key=str(p.id)
+                str(p.id),
+                cell(p.who()),
+                cell(p.says()),
+                cell((p.note_date or "")[:10]),
+                key=str(p.id),
             )
         table.loading = False
         if rows:

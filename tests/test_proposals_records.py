@@ -385,3 +385,21 @@ def test_a_dismissed_person_is_not_proposed_again_once_a_contact(
         ("departure", "open"),
         ("stance", "open"),
     ]
+
+
+def test_champion_lost_lookback_and_retired_phrases_key(
+    seeded: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    from kamcoach.errors import PlaybookError
+    from kamcoach.review.config import load_flag_config
+
+    team = tmp_path / "flags.toml"
+    team.write_text("[flags.champion_lost]\nlookback_days = 1\n", encoding="utf-8")
+    recent = review_pipeline(seeded, playbooks, today=TODAY, config=load_flag_config(team=team))
+    assert "champion_lost" not in {f.id for f in recent.deals[0].flags}  # note of 2 days ago
+    team.write_text("[flags.champion_lost]\nlookback_days = 3\n", encoding="utf-8")
+    recent = review_pipeline(seeded, playbooks, today=TODAY, config=load_flag_config(team=team))
+    assert "champion_lost" in {f.id for f in recent.deals[0].flags}
+    team.write_text('[flags.champion_lost]\nphrases.en = ["left"]\n', encoding="utf-8")
+    with pytest.raises(PlaybookError, match=r"flags\.champion_lost\.phrases: no longer used"):
+        load_flag_config(team=team)

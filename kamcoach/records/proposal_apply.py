@@ -21,6 +21,8 @@ from kamcoach.domain.models import CriterionScore, Evidence, Review
 from kamcoach.domain.scoring import overall_score
 from kamcoach.domain.stages import PROPOSAL_KINDS
 from kamcoach.errors import InputError
+from kamcoach.records import contact_checks as check
+from kamcoach.records import contacts as records
 from kamcoach.storage import repo
 
 if TYPE_CHECKING:
@@ -54,7 +56,11 @@ def _account_contacts(db: Database, account_id: int) -> list[dict[str, Any]]:
 
 
 def _find_contact(db: Database, proposal: Proposal, name: str | None) -> dict[str, Any] | None:
-    """The contact the proposal is about: its link, else the (edited) name on the account."""
+    """The contact the proposal is about: its link, else the (edited) name on the account.
+
+    Fuzzy (rapidfuzz, first name only, typos) like the extractor, then exact
+    as the contact records compare names, so accepting never makes a duplicate.
+    """
     from kamcoach.analysis.people import link_contact
 
     contacts = _account_contacts(db, proposal.account_id)
@@ -63,48 +69,36 @@ def _find_contact(db: Database, proposal: Proposal, name: str | None) -> dict[st
     wanted = name or proposal.name
     if not wanted:
         return None
-    return link_contact(wanted, contacts)
+    key = check.same_person_key(wanted)
+    same = next((c for c in contacts if check.same_person_key(str(c["name"])) == key), None)
+    return same or link_contact(wanted, contacts)
 
 
 def _create_contact(db: Database, proposal: Proposal, name: str, **fields: Any) -> int:
-    row = {
-        "account_id": proposal.account_id,
-        "name": name,
-        "title": fields.pop("title", None),
-        "buying_role": fields.pop("buying_role", None) or "unknown",
-        "left_company": fields.pop("left_company", 0),
-        "source": "note",
-        "created_at": iso_now(),
-        "updated_at": iso_now(),
-        **fields,
-    }
-    table = db.table("contacts")
-    table.insert(row)
-    return int(table.last_pk or 0)
+    """A new contact on the account through the contact records (same checks as by hand)."""
+    left = fields.pop("left_company", False)
+    contact = records.add_contact(db, proposal.account_id, name, force=True, **fields)
+    db.execute("UPDATE contacts SET source = 'note' WHERE id = ?", [contact.id])
+    if left:
+        records.mark_left(db, contact.id)
+    return contact.id
 
 
 def _link(db: Database, deal_id: int, contact_id: int, deal_role: str | None) -> None:
-    """Link the contact to the deal; a per-deal role only when it differs from the contact's."""
-    own = db.execute("SELECT buying_role FROM contacts WHERE id = ?", [contact_id]).fetchone()[0]
-    per_deal = deal_role if deal_role and deal_role != own else None
-    db.execute(
-        "INSERT OR IGNORE INTO opportunity_contacts (opportunity_id, contact_id, role, engaged) "
-        "VALUES (?, ?, ?, 1)",
-        [deal_id, contact_id, per_deal],
-    )
-    if deal_role:
-        db.execute(
-            "UPDATE opportunity_contacts SET role = ? WHERE opportunity_id = ? AND contact_id = ?",
-            [per_deal, deal_id, contact_id],
-        )
+    """Put the contact on the deal (engaged); a per-deal role only when the rep gave one.
+
+    An existing link keeps its role and engagement unless a deal role is given.
+    """
+    linked = db.execute(
+        "SELECT 1 FROM opportunity_contacts WHERE opportunity_id = ? AND contact_id = ?",
+        [deal_id, contact_id],
+    ).fetchone()
+    if linked is None or deal_role:
+        records.link_contact(db, deal_id, contact_id, role=deal_role, engaged=None)
 
 
 def _update(db: Database, contact_id: int, **fields: Any) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(
-        f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?",
-        [*fields.values(), iso_now(), contact_id],
-    )
+    records.edit_contact(db, contact_id, fields)
 
 
 def _title_role(title: str | None, lang: str | None) -> str | None:
@@ -148,12 +142,14 @@ def apply(
                 "give --name with the contact's name"
             )
         if contact is None:
-            cid = _create_contact(db, proposal, str(person), title=proposal.title, left_company=1)
+            cid = _create_contact(
+                db, proposal, str(person), title=proposal.title, left_company=True
+            )
             applied.created = True
             changes.append(f"{person} recorded as a former contact")
         else:
             cid = int(contact["id"])
-            _update(db, cid, left_company=1)
+            _update(db, cid, left_company=True)
             changes.append(f"{contact['name']} marked as having left the company")
         applied.contact_id = cid
         applied.changes = tuple(changes)

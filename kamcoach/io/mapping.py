@@ -50,6 +50,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contact_email",
         "created_at",
         "probability",
+        "stage_changed_at",
     ),
     "notes": (
         "external_id",

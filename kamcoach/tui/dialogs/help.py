@@ -37,7 +37,8 @@ roles, the review trend, notes newest first with evidence highlighted (green sup
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
 `a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep) ·
-`k` contacts.
+`k` contacts · `w` people read from the notes: new contacts, roles, stances, departures,
+arrivals, each with its quote (`y` accept, `d` dismiss).
 
 ## Contacts (from a deal)
 The account's people: on the deal (✓) or not, their role on this deal (* where it

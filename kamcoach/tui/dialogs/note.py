@@ -101,8 +101,20 @@ class NoteDialog(ModalScreen[str | None]):
         self.notify(f"Note not saved: {why}", severity="error", timeout=10, markup=False)
 
     def action_cancel(self) -> None:
-        if not self.saving:
+        if self.saving:
+            return
+        if not self.query_one(TextArea).text.strip():
             self.dismiss(None)
+            return
+        from kamcoach.tui.dialogs.discard import ConfirmDiscard
+
+        def chosen(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(ConfirmDiscard("this note"), chosen)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

@@ -144,6 +144,8 @@ def import_(
         extra.append(f"{summary['new_contacts']} new contacts")
     if summary["history"]:
         extra.append(f"{summary['history']} history changes")
+    if summary["next_steps"]:
+        extra.append(f"{summary['next_steps']} new next steps")
     if plan.merged_accounts:
         extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
     detail = f" ({', '.join(extra)})" if extra else ""

@@ -131,6 +131,8 @@ class ImportPlan:
     new_notes: int = 0
     note_updates: int = 0
     history: int = 0
+    #: next steps read from a "Next Step" column that differ from the deal's current one
+    next_steps: int = 0
     unchanged: int = 0
     #: existing deals whose only change is a new contact or contact link
     contact_only: int = 0
@@ -191,6 +193,7 @@ class ImportPlan:
             + self.links
             + self.new_notes
             + self.note_updates
+            + self.next_steps
         )
 
     def summary(self) -> dict[str, int]:
@@ -203,6 +206,7 @@ class ImportPlan:
             "new_accounts": self.new_accounts,
             "new_contacts": self.new_contacts,
             "history": self.history,
+            "next_steps": self.next_steps,
         }
 
 

@@ -54,7 +54,9 @@ _INSERTS = {
         "content_hash",
         "external_id",
         "source",
+        "title",
     ),
+    "next_steps": ("opportunity_id", "what", "set_at", "source"),
 }
 #: record -> values in column order (every record carries every column).
 _GETTERS = {table: itemgetter(*columns) for table, columns in _INSERTS.items()}
@@ -76,7 +78,7 @@ class ImportWriter:
         self._rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _INSERTS}
         self._updates: dict[tuple[str, ...], list[list[Any]]] = {}
         self._links: list[tuple[int, int]] = []
-        self._note_updates: list[tuple[str, str, int]] = []
+        self._note_updates: list[tuple[str, str, str | None, int]] = []
         self._pending = 0
         self._chars = 0
 
@@ -99,10 +101,10 @@ class ImportWriter:
         self._links.append((deal_id, contact_id))
         self._added(0)
 
-    def update_note(self, note_id: int, text: str, digest: str) -> None:
+    def update_note(self, note_id: int, text: str, digest: str, title: str | None = None) -> None:
         if not self.enabled:
             return
-        self._note_updates.append((text, digest, note_id))
+        self._note_updates.append((text, digest, title, note_id))
         self._added(len(text))
 
     def disable(self) -> None:
@@ -135,7 +137,7 @@ class ImportWriter:
             assignments = ", ".join(f"{k} = ?" for k in keys)
             conn.executemany(f"UPDATE opportunities SET {assignments} WHERE id = ?", params)
         self._updates.clear()
-        for table in ("opportunity_history", "notes"):
+        for table in ("opportunity_history", "notes", "next_steps"):
             if self._rows[table]:
                 conn.executemany(_insert_sql(table), self._rows[table])
                 self._rows[table].clear()
@@ -148,7 +150,8 @@ class ImportWriter:
             self._links.clear()
         if self._note_updates:
             conn.executemany(
-                "UPDATE notes SET text = ?, content_hash = ? WHERE id = ?", self._note_updates
+                "UPDATE notes SET text = ?, content_hash = ?, title = ? WHERE id = ?",
+                self._note_updates,
             )
             self._note_updates.clear()
         self._pending = 0

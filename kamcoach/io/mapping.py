@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contact_title",
         "contact_email",
         "created_at",
+        "next_step",
     ),
     "notes": (
         "external_id",

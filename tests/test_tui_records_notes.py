@@ -138,7 +138,7 @@ def test_set_a_next_step_then_mark_it_done(demo_db: Database, tmp_path: Path) ->
         dialog = pilot.app.screen
         assert dialog.query_one("#next-step-what", Input).value == "Demo to the CFO"
         assert dialog.query_one("#next-step-due", Input).value == "2026-12-04"
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+d")
         await settle(pilot)
         assert pilot.app.screen is deal
         assert "done" in text_of(deal.query_one("#deal-head"))

@@ -50,7 +50,8 @@ class NextStepSaved:
 class NextStepDialog(ModalScreen[NextStepSaved | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="next_step.save"),
-        Binding("ctrl+t", "done", "Mark done", id="next_step.done"),
+        # priority: the focused Input would take ctrl+d as "delete right" (delete still does).
+        Binding("ctrl+d", "done", "Mark done", id="next_step.done", priority=True),
         Binding("escape", "cancel", "Cancel", id="next_step.cancel"),
     ]
 
@@ -112,7 +113,7 @@ class NextStepDialog(ModalScreen[NextStepSaved | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 if open_step:
-                    yield Button("Done (ctrl+t)", id="done")
+                    yield Button("Done (ctrl+d)", id="done")
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:

@@ -47,7 +47,8 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
-        Binding("t", "next_step", "Next step", id="deal.next_step", tooltip="Set or finish"),
+        # Not in the footer (it must fit 80 columns): the header says "press t".
+        Binding("t", "next_step", "Next step", id="deal.next_step", show=False),
     ]
 
     def __init__(self, deal_id: int) -> None:

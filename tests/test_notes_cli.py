@@ -285,6 +285,8 @@ def test_list_table_json_and_full(runner: CliRunner, deal_db: Path) -> None:
     )
     assert data[1]["text"] == "First line.\nSecond line."
     assert data[1]["created_at"] == "2026-11-01T00:00:00"
+    exported = run(runner, deal_db, "export", "notes", "--format", "jsonl").output.splitlines()
+    assert [json.loads(line)["title"] for line in exported] == [None, "Demo [b]"]
 
 
 # ---------------------------------------------------------------- next step
@@ -388,6 +390,8 @@ def test_next_step_shown_by_show_pipeline_and_prep(runner: CliRunner, deal_db: P
     assert any(line.startswith("1,") and "Demo to CFO,,2026-11-10," in line for line in lines)
     md = run(runner, deal_db, "pipeline", "--format", "md").output
     assert "| next step |" in md and "Demo to CFO (due 2026-11-10) — OVERDUE by 10 days" in md
+    html = run(runner, deal_db, "pipeline", "--format", "html").output
+    assert "<th>next step</th>" in html and "Demo to CFO (due 2026-11-10)" in html
     prep = run(runner, deal_db, "prep", "1", "--no-analyse", "--lang", "en")
     assert "Agreed next step: Demo to CFO (due 2026-11-10) — OVERDUE by 10 days" in prep.output
     prep_md = run(runner, deal_db, "prep", "2", "--no-analyse", "--lang", "en", "--format", "md")

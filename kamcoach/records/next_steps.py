@@ -176,25 +176,42 @@ def history(db: Database, deal_id: int) -> list[NextStep]:
     ]
 
 
-def latest_by_deal(
+def latest_rows_by_deal(
     db: Database, scope_sql: str = "1", params: list[Any] | None = None
-) -> dict[int, NextStep]:
-    """The current next step of many deals in one indexed query (the pipeline's path).
+) -> dict[int, tuple[Any, ...]]:
+    """Per deal, the raw row of its current next step, in one indexed query.
 
-    ``scope_sql`` is a condition on ``n.opportunity_id``. Only deals that have
-    steps are read: for each ``next_steps`` row the index ``(opportunity_id,
-    set_at, id)`` answers "is it the latest of its deal" with one seek, so the
-    cost follows the number of steps, not of deals. A file without the table
-    (an old schema opened read-only) has no steps.
+    The pipeline review's path. The deals that have steps are read off the
+    index ``(opportunity_id, set_at, id)`` (a covering scan), each one's
+    latest step id is one seek in the same index, and only those rows are
+    read from the table: the cost follows the number of steps stored (none:
+    nothing to read), whatever order they were written in, and no
+    :class:`NextStep` is built until a row is shown (:func:`step_from_row`).
+    ``scope_sql`` is a condition on ``d.opportunity_id``. A file without the
+    table (an old schema opened read-only) has no steps.
     """
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'next_steps'").fetchone():
         return {}
-    sql = (
+    cursor = db.execute(
         f"SELECT {', '.join('n.' + c.strip() for c in _COLUMNS.split(','))} FROM next_steps n "
-        "WHERE n.id = (SELECT m.id FROM next_steps m WHERE m.opportunity_id = n.opportunity_id "
-        f"ORDER BY m.set_at DESC, m.id DESC LIMIT 1) AND {scope_sql}"
+        "WHERE n.id IN (SELECT (SELECT m.id FROM next_steps m "
+        "WHERE m.opportunity_id = d.opportunity_id ORDER BY m.set_at DESC, m.id DESC LIMIT 1) "
+        f"FROM (SELECT DISTINCT opportunity_id FROM next_steps) d WHERE {scope_sql})",
+        list(params or []),
     )
-    return {int(r[1]): _step(r) for r in db.execute(sql, list(params or []))}
+    return {row[1]: row for row in cursor}
+
+
+def step_from_row(row: tuple[Any, ...] | None) -> NextStep | None:
+    """A row of :func:`latest_rows_by_deal` as a :class:`NextStep` (None stays None)."""
+    return None if row is None else _step(row)
+
+
+def latest_by_deal(
+    db: Database, scope_sql: str = "1", params: list[Any] | None = None
+) -> dict[int, NextStep]:
+    """The current next step of many deals (see :func:`latest_rows_by_deal`)."""
+    return {k: _step(v) for k, v in latest_rows_by_deal(db, scope_sql, params).items()}
 
 
 def set_next_step(

@@ -136,6 +136,12 @@ class ImportPlan:
     unchanged: int = 0
     #: existing deals whose only change is a new contact or contact link
     contact_only: int = 0
+    #: reps created for owners not known yet (deal or account owner columns)
+    new_reps: int = 0
+    #: existing accounts whose rep the file's account owner column changes
+    account_updates: int = 0
+    #: existing contacts a contacts export changes
+    contact_updates: int = 0
     bad_rows: BadRows = field(default_factory=BadRows)
     merged_accounts: list[tuple[str, str]] = field(default_factory=list)
     #: CRM stage labels no mapping knows, placed by the win probability the export gives
@@ -177,12 +183,16 @@ class ImportPlan:
 
     @property
     def new_count(self) -> int:
+        if self.kind == "contacts":
+            return self.new_contacts
         return self.new_deals if self.kind == "opportunities" else self.new_notes
 
     @property
     def updated_count(self) -> int:
         if self.kind == "opportunities":
             return self.updates + self.contact_only
+        if self.kind == "contacts":
+            return self.contact_updates
         return self.note_updates
 
     @property
@@ -195,6 +205,9 @@ class ImportPlan:
             + self.links
             + self.new_notes
             + self.note_updates
+            + self.new_reps
+            + self.account_updates
+            + self.contact_updates
             + self.next_steps
         )
 
@@ -208,6 +221,7 @@ class ImportPlan:
             "new_accounts": self.new_accounts,
             "new_contacts": self.new_contacts,
             "history": self.history,
+            "new_reps": self.new_reps,
             "next_steps": self.next_steps,
         }
 

@@ -286,12 +286,7 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
     fr = lang == "fr"
     out: list[Attendee] = []
     for role in KEY_ROLES:
-        holders = [
-            c
-            for c in contacts
-            if (c.get("role") if c.get("role") not in (None, "unknown") else c.get("buying_role"))
-            == role
-        ]
+        holders = [c for c in contacts if c.get("role") == role]  # effective role on the deal
         present = [c for c in holders if not c.get("left_company")]
         note: str | None
         if not present:

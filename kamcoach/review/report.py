@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
 
+from kamcoach import palette
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Method, PlaybookSet
 from kamcoach.review.coaching import RepCoaching
@@ -19,13 +20,19 @@ from kamcoach.review.pipeline import DealRow, PipelineReport, Totals
 from kamcoach.review.prep import phase_label
 from kamcoach.textsafe import md
 
-#: Heat colours for scores 0-3, None (not analysed) and a stated gap.
-HEAT = {0: "#d73027", 1: "#fc8d59", 2: "#fee08b", 3: "#1a9850", None: "#d9d9d9", "gap": "#a50026"}
-SCORE_BANDS: tuple[tuple[str, float, float, str], ...] = (
-    ("0-24", 0, 25, "#d73027"),
-    ("25-49", 25, 50, "#fc8d59"),
-    ("50-74", 50, 75, "#fee08b"),
-    ("75-100", 75, 101, "#1a9850"),
+#: Heat colours for scores 0-3, None (not analysed) and a stated gap: the shared palette.
+HEAT: dict[int | str | None, str] = {score: palette.background(score) for score in range(4)}
+HEAT[None] = palette.NONE_COLOUR
+HEAT["gap"] = palette.GAP_COLOUR
+#: Overall-score bands, coloured like the 0-3 step they match (palette.band_score).
+SCORE_BANDS: tuple[tuple[str, float, float, str], ...] = tuple(
+    (label, lo, hi, palette.SCORE_COLOURS[palette.band_score(lo)])
+    for label, lo, hi in (
+        ("0-24", 0, 25),
+        ("25-49", 25, 50),
+        ("50-74", 50, 75),
+        ("75-100", 75, 101),
+    )
 )
 DEFAULT_LIMIT = 100
 
@@ -188,7 +195,7 @@ def svg_heat_map(deals: Sequence[DealRow], playbooks: PlaybookSet) -> str:
                 f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}">'
                 f"<title>#{deal.id} {escape(cid)}: {text}{' (gap)' if gap else ''}</title></rect>"
                 f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 3:.0f}" '
-                f'text-anchor="middle">{text}</text>'
+                f'text-anchor="middle" fill="{palette.foreground(colour)}">{text}</text>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -357,7 +364,7 @@ def _html_heat(deal: DealRow, shorts: dict[str, str]) -> str:
     for cid, score in deal.scores.items():
         gap = deal.statuses.get(cid) == "gap"
         colour = HEAT["gap"] if gap else HEAT[score]
-        fg = "#fff" if gap or score in (0, 3) else "#222"
+        fg = palette.foreground(colour)
         text = "-" if score is None else str(score)
         cells.append(
             f'<span class="heat" style="background:{colour};color:{fg}" '
@@ -484,30 +491,48 @@ def render_coaching_markdown(
         out += [
             f"## {md(rep.owner)}",
             "",
-            f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. Average review score "
+            f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, "
+            f"{rep.analysed_deals} analysed. Average review score "
             f"(previous 30 days → last 30 days): {_trend_text(rep.trend.recent, rep.trend.previous)}.",
             "",
-            _md_table(
-                ["criterion", "missing", "avg score trend"],
-                [
-                    [
-                        md(g.name),
-                        f"{g.missing}/{g.deals} ({_pct(g.missing_share)})",
-                        _trend_text(g.trend.recent, g.trend.previous, 1),
-                    ]
-                    for g in rep.criteria
-                ],
-            ),
         ]
         rep_lang = rep.lang if lang == "auto" else lang
-        for g in rep.weakest:
-            out.append(f"**Practise: {md(g.name)}**")
-            out.append("")
+        for group in rep.playbooks:
             out += [
-                f"- _{md(_phase(method, q.phase, rep_lang))}_: {md(q.text.get(rep_lang))}"
-                for q in g.questions
+                f"### {md(group.name)}",
+                "",
+                f"{group.open_deals} open, {group.analysed_deals} analysed.",
+                "",
             ]
-            out.append("")
+            if group.too_few:
+                out += [
+                    f"Too few analysed deals to rank practice items (needs {group.min_deals}).",
+                    "",
+                ]
+                continue
+            out += [
+                _md_table(
+                    ["criterion", "points lost", "weak", "avg score trend"],
+                    [
+                        [
+                            md(g.name),
+                            f"{g.points_lost:.0f}",
+                            f"{g.weak}/{g.deals} ({g.missing} missing)",
+                            _trend_text(g.trend.recent, g.trend.previous, 1),
+                        ]
+                        for g in group.criteria
+                    ],
+                ),
+                "",
+            ]
+            for g in group.weakest:
+                out.append(f"**Practise: {md(g.name)}**")
+                out.append("")
+                out += [
+                    f"- _{md(_phase(method, q.phase, rep_lang))}_: {md(q.text.get(rep_lang))}"
+                    for q in g.questions
+                ]
+                out.append("")
     if not reps:
         out.append("No open deals.")
     return "\n".join(out) + "\n"
@@ -518,30 +543,44 @@ def render_coaching_html(
 ) -> str:
     parts = ["<h1>Coaching by rep</h1>"]
     for rep in reps:
-        rows = "".join(
-            f"<tr><td>{escape(g.name)}</td><td class=num>{g.missing}/{g.deals} "
-            f"({_pct(g.missing_share)})</td>"
-            f"<td>{escape(_trend_text(g.trend.recent, g.trend.previous, 1))}</td></tr>"
-            for g in rep.criteria
-        )
         rep_lang = rep.lang if lang == "auto" else lang
-        practise = "".join(
-            f"<h3>Practise: {escape(g.name)}</h3><ul>"
-            + "".join(
-                f"<li><small>{escape(_phase(method, q.phase, rep_lang))}</small> "
-                f"<span lang={rep_lang}>{escape(q.text.get(rep_lang))}</span></li>"
-                for q in g.questions
-            )
-            + "</ul>"
-            for g in rep.weakest
-        )
         parts.append(
-            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} "
-            f"analysed. Average review score: "
+            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deal"
+            f"{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. "
+            f"Average review score: "
             f"{escape(_trend_text(rep.trend.recent, rep.trend.previous))}.</p>"
-            f"<table><tr><th>criterion</th><th>missing</th><th>avg score trend</th></tr>{rows}"
-            f"</table>{practise}"
         )
+        for group in rep.playbooks:
+            parts.append(
+                f"<h3>{escape(group.name)}</h3><p>{group.open_deals} open, "
+                f"{group.analysed_deals} analysed.</p>"
+            )
+            if group.too_few:
+                parts.append(
+                    "<p>Too few analysed deals to rank practice items "
+                    f"(needs {group.min_deals}).</p>"
+                )
+                continue
+            rows = "".join(
+                f"<tr><td>{escape(g.name)}</td><td class=num>{g.points_lost:.0f}</td>"
+                f"<td class=num>{g.weak}/{g.deals} ({g.missing} missing)</td>"
+                f"<td>{escape(_trend_text(g.trend.recent, g.trend.previous, 1))}</td></tr>"
+                for g in group.criteria
+            )
+            practise = "".join(
+                f"<h4>Practise: {escape(g.name)}</h4><ul>"
+                + "".join(
+                    f"<li><small>{escape(_phase(method, q.phase, rep_lang))}</small> "
+                    f"<span lang={rep_lang}>{escape(q.text.get(rep_lang))}</span></li>"
+                    for q in g.questions
+                )
+                + "</ul>"
+                for g in group.weakest
+            )
+            parts.append(
+                "<table><tr><th>criterion</th><th>points lost</th><th>weak</th>"
+                f"<th>avg score trend</th></tr>{rows}</table>{practise}"
+            )
     if not reps:
         parts.append("<p>No open deals.</p>")
     return _page("Coaching by rep", "".join(parts))

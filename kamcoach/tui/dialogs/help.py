@@ -25,7 +25,11 @@ too on wide terminals. The line under the table shows the highlighted deal in fu
 above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
-`x` clear filters.
+`x` clear filters · `R` reps.
+
+## Reps
+Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
+`enter`/`e` edit the rep (a new name shows at once on their deals) · `a` add a rep.
 
 ## Deal
 Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
@@ -34,7 +38,13 @@ red is a stated gap).
 `n` add a note (analysed in the background; author and optional title, which is never
 analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it done) ·
 `o` override the selected criterion · `a` re-analyse notes · `q` guided qualification ·
-`p` pre-call checklist (prep).
+`p` pre-call checklist (prep) · `k` contacts.
+
+## Contacts (from a deal)
+The account's people: on the deal (✓) or not, their role on this deal (* where it
+differs from their buying role), stance towards us, influence, manager.
+`a` add · `e`/`enter` edit (and their role on this deal) · `l` put on / take off the
+deal. In the form: `ctrl+s` save (again to save a possible duplicate) · `escape` cancel.
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

@@ -47,6 +47,7 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
+        Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
         # Not in the footer (it must fit 80 columns): the header says "press t".
         Binding("t", "next_step", "Next step", id="deal.next_step", show=False),
     ]
@@ -175,13 +176,17 @@ class DealScreen(Screen[None]):
             flags.append(f": {f.reason}\n")
         self.query_one("#flags", Static).update(flags)
 
-        contacts = Text("Contacts\n", style="bold")
+        contacts = Text("Contacts", style="bold")
+        contacts.append(" (k: add, edit, link)\n", style="dim")
         if not view.contacts:
             contacts.append("none linked to this deal\n", style="yellow")
         for c in view.contacts:
-            role = c["role"] if c["role"] not in (None, "unknown") else c["buying_role"]
             contacts.append(f"{c['name']}", style="strike" if c["left_company"] else "")
-            contacts.append(f", {c['title'] or '?'} · {role.replace('_', ' ')}")
+            contacts.append(f", {c['title'] or '?'} · {c['role'].replace('_', ' ')}")
+            if c["stance"]:
+                contacts.append(f" · {c['stance']}")
+            if c["influence"]:
+                contacts.append(f" · {c['influence']} influence")
             if c["left_company"]:
                 contacts.append(" (left)", style="red")
             elif not c["engaged"]:
@@ -255,6 +260,11 @@ class DealScreen(Screen[None]):
 
     def action_prep(self) -> None:
         self.kapp.open_checklist(self.deal_id)
+
+    def action_contacts(self) -> None:
+        from kamcoach.tui.screens.contacts import ContactsScreen
+
+        self.app.push_screen(ContactsScreen(self.deal_id))  # reloads this screen on the way back
 
     def action_add_note(self) -> None:
         from kamcoach.errors import InputError

@@ -101,6 +101,13 @@ def test_add_with_author_date_title_lang(runner: CliRunner, deal_db: Path) -> No
     ]
 
 
+def test_blank_author_stores_none(runner: CliRunner, deal_db: Path) -> None:
+    result = run(runner, deal_db, "notes", "add", "1", "Unsigned.", "--author", " ")
+    assert result.exit_code == 0, result.output
+    assert "added to deal #1 Acme ERP with no author" in result.output
+    assert notes_of(deal_db)[0][0] is None
+
+
 def test_add_from_a_file(runner: CliRunner, deal_db: Path, tmp_path: Path) -> None:
     note = tmp_path / "call.txt"
     note.write_bytes("\ufeffCall with Claire.\nPilot agreed.\n".encode())

@@ -150,7 +150,8 @@ def add(
     added = add_note(db, row["id"], body, author=author, when=when, title=title, lang=lang)
     if added.warning:
         click.secho(f"warning: {added.warning}", err=True, fg="yellow")
-    click.echo(f"note {added.note_id} added to {label} by {author}")
+    signed = f"by {' '.join(author.split())}" if author.strip() else "with no author"
+    click.echo(f"note {added.note_id} added to {label} {signed}")
     if analyse:
         from kamcoach.cli.analyze_cmd import deals_analyze
 

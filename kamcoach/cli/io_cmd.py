@@ -159,6 +159,11 @@ def import_(
         extra.append(f"{summary['new_reps']} new reps")
     if plan.merged_accounts:
         extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
+    if plan.stage_age_from_import:
+        extra.append(
+            f"{plan.stage_age_from_import} deal(s) without a stage-change date in the export: "
+            "their time in stage counts from this import"
+        )
     if plan.placed_stages:
         extra.append(f"{len(plan.placed_stages)} unknown stage label(s) placed by probability")
     detail = f" ({', '.join(extra)})" if extra else ""

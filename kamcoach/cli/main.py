@@ -110,6 +110,7 @@ def _register() -> None:
         pipeline_cmd,
         playbooks_cmd,
         prep_cmd,
+        proposals_cmd,
         reps_cmd,
         tui_cmd,
     )
@@ -120,6 +121,7 @@ def _register() -> None:
     main.add_command(contacts_cmd.contacts)
     main.add_command(deals_cmd.deals)
     main.add_command(doctor_cmd.doctor)
+    main.add_command(proposals_cmd.proposals)
     main.add_command(reps_cmd.reps_group)
     for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd, notes_cmd, next_step_cmd):
         module.register(main)

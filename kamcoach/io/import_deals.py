@@ -35,7 +35,7 @@ from kamcoach.storage.repo import TRACKED_FIELDS
 
 _DEAL_COLUMNS = (
     "id, account_id, name, stage, amount, currency, close_date, owner, rep_id, type, "
-    "external_id, source"
+    "external_id, source, stage_changed_at"
 )
 _DEAL_KEYS = tuple(c.strip() for c in _DEAL_COLUMNS.split(","))
 
@@ -403,6 +403,8 @@ class _DealPass:
         if rep is not None and p.acc_id >= self.first_new_account:
             self.majority.add(p.acc_id, rep[0])
         self.plan.new_deals += 1
+        if not values["stage_changed_at"]:
+            self.plan.stage_age_from_import += 1
         self.writer.insert(
             "opportunities",
             {
@@ -418,7 +420,11 @@ class _DealPass:
                 "type": values["type"] or "new",
                 "playbook": "meddic",
                 "created_at": created,
-                "stage_changed_at": created,
+                # The CRM's own date when the export has one; otherwise the stage is
+                # counted from this import, not from the deal's creation (a deal created
+                # a year ago that reached its stage last week is not stuck), and the
+                # import summary says how many deals that is.
+                "stage_changed_at": values["stage_changed_at"] or self.now,
                 "external_id": p.ext or None,
                 "source": self.source,
             },
@@ -462,6 +468,9 @@ class _DealPass:
         if rep is not None and rep[0] != existing["rep_id"]:
             # Owners compare as reps: "camille martin" is the stored "Camille Martin".
             changes["owner"], changes["rep_id"] = rep[1], rep[0]
+        crm_changed = values["stage_changed_at"]
+        if "stage" not in changes and crm_changed and crm_changed != existing["stage_changed_at"]:
+            changes["stage_changed_at"] = crm_changed  # the CRM's date beats our first import's
         if not changes:
             return False
         for key in TRACKED_FIELDS:
@@ -479,7 +488,7 @@ class _DealPass:
                     },
                 )
         if "stage" in changes:
-            changes["stage_changed_at"] = self.now
+            changes["stage_changed_at"] = values["stage_changed_at"] or self.now
         self.plan.updates += 1
         self.writer.update_deal(deal_id, changes)
         return True
@@ -562,6 +571,12 @@ class _DealReader:
             moment = row.moment("created_at")
             created = iso_datetime(moment) if moment else None
             _remember(self.moments, raw_created, created)
+        raw_changed = get("stage_changed_at", "")
+        changed = self.moments.get(raw_changed, "")
+        if changed == "":
+            moment = row.moment("stage_changed_at")
+            changed = iso_datetime(moment) if moment else None
+            _remember(self.moments, raw_changed, changed)
         raw_type = get("type", "")
         deal_type = None
         if raw_type:
@@ -583,6 +598,7 @@ class _DealReader:
             "type": deal_type,
             "created_at": created,
             "next_step": " ".join(get("next_step", "").split()),
+            "stage_changed_at": changed,
             "contact": {
                 "name": get("contact", ""),
                 "title": get("contact_title", ""),

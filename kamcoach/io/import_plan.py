@@ -144,6 +144,8 @@ class ImportPlan:
     contact_updates: int = 0
     bad_rows: BadRows = field(default_factory=BadRows)
     merged_accounts: list[tuple[str, str]] = field(default_factory=list)
+    #: new deals whose export gave no stage-change date: their stage age counts from the import
+    stage_age_from_import: int = 0
     #: CRM stage labels no mapping knows, placed by the win probability the export gives
     placed_stages: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: True once the plan's writes are committed.

@@ -51,6 +51,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "created_at",
         "next_step",
         "probability",
+        "stage_changed_at",
     ),
     "notes": (
         "external_id",

@@ -38,7 +38,8 @@ red is a stated gap).
 `n` add a note (analysed in the background; author and optional title, which is never
 analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it done) ·
 `o` override the selected criterion · `a` re-analyse notes · `q` guided qualification ·
-`p` pre-call checklist (prep) · `k` contacts.
+`p` pre-call checklist (prep) · `k` contacts · `w` people read from the notes: new
+contacts, roles, stances, departures, arrivals, each with its quote (`y` accept, `d` dismiss).
 
 ## Contacts (from a deal)
 The account's people: on the deal (✓) or not, their role on this deal (* where it

@@ -48,6 +48,14 @@ class DealScreen(Screen[None]):
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
         Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
+        Binding(
+            "w",
+            "people",
+            "People",
+            id="deal.people",
+            tooltip="People read from the notes",
+            show=False,
+        ),
         # Not in the footer (it must fit 80 columns): the header says "press t".
         Binding("t", "next_step", "Next step", id="deal.next_step", show=False),
     ]
@@ -348,6 +356,28 @@ class DealScreen(Screen[None]):
             self.busy = False
             self.notify("Scorecard updated from the notes")
         self.reload()
+
+    def action_people(self) -> None:
+        from kamcoach.records import proposals
+        from kamcoach.tui.dialogs.people import PeopleDialog
+
+        app, name = self.kapp, self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+
+        def load() -> list[proposals.Proposal]:
+            with app.db_lock:
+                return proposals.list_proposals(app.db, deal_id=self.deal_id)
+
+        def decide(proposal_id: int, verb: str) -> proposals.Decision:
+            with app.db_lock:
+                if verb == "accept":
+                    return proposals.accept(app.db, proposal_id, playbooks=app.playbooks)
+                return proposals.dismiss(app.db, proposal_id)
+
+        self.app.push_screen(PeopleDialog(name, load, decide), self._people_decided)
+
+    def _people_decided(self, decided: bool | None) -> None:
+        if decided:
+            self.reload()
 
     def action_override(self) -> None:
         view, cid = self.view, self.selected_criterion()

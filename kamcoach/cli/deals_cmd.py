@@ -82,14 +82,17 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     history = repo.deal_history(db, row["id"])
     notes = repo.deal_notes(db, row["id"])
     review = repo.latest_review(db, row["id"])
+    from kamcoach.records.next_steps import current as current_next_step
     from kamcoach.review.deal_analysis import effective_scores
     from kamcoach.review.prep import detect_deal_lang, status_label
 
     playbooks = obj.playbooks
     scores = effective_scores(db, row["id"], playbooks) if review is not None else {}
+    step = current_next_step(db, row["id"])
     if fmt == "json":
         payload = {
             "deal": row,
+            "next_step": None if step is None else step.to_dict(),
             "contacts": contacts,
             "history": history,
             "notes": notes,
@@ -124,6 +127,11 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     if row["pause_reason"]:
         head.append(f"\npaused until {row['paused_until']}: ")
         head.append(str(row["pause_reason"]))
+    head.append("\nnext step: ")
+    if step is None:
+        head.append("none agreed (kamcoach deals next-step DEAL --what ...)", style="yellow")
+    else:
+        head.append(step.summary(), style="red" if step.overdue() else "")
     out.print(Panel(head, title=Text(f"#{row['id']} {row['name']}")))
     if contacts:
         table = Table(title="Contacts", header_style="bold")
@@ -177,5 +185,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     out.print(Text.assemble(("\nNotes", "bold"), f" ({len(notes)}, newest first)"))
     for n in notes:
         out.print(plain(f"{n['created_at'][:10]} {n['author'] or ''}", style="dim"))
+        if n.get("title"):
+            out.print(plain(n["title"], style="bold"))
         out.print(plain(n["text"]))
         out.print()

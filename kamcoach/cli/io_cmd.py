@@ -153,6 +153,8 @@ def import_(
         extra.append(f"{summary['new_contacts']} new contacts")
     if summary["history"]:
         extra.append(f"{summary['history']} history changes")
+    if summary["next_steps"]:
+        extra.append(f"{summary['next_steps']} new next steps")
     if summary["new_reps"]:
         extra.append(f"{summary['new_reps']} new reps")
     if plan.merged_accounts:

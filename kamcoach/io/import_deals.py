@@ -30,6 +30,7 @@ from kamcoach.io.import_reps import MajorityReps, RepIndex
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount, parse_percent
+from kamcoach.records.next_steps import MAX_WHAT_CHARS
 from kamcoach.storage.repo import TRACKED_FIELDS
 
 _DEAL_COLUMNS = (
@@ -352,6 +353,8 @@ class _DealPass:
             else:
                 assert deal_id is not None
                 deal_changed = self._update_deal(deal_id, existing, values, ext)
+            if values["next_step"]:  # counted apart: the deal itself may be unchanged
+                self._next_step(deal_id, values["next_step"], existing is None)
             # -- contact
             wrote_contact = False
             contact = values["contact"]
@@ -427,6 +430,34 @@ class _DealPass:
             },
         )
         return deal_id
+
+    def _next_step(self, deal_id: int, what: str, new_deal: bool) -> None:
+        """Record the CRM's "Next Step" cell as the deal's next step when it is a new one.
+
+        The same text as the deal's current step (done or not) is the same step:
+        re-importing an export never grows the history. One index seek, only on
+        rows whose cell is filled.
+        """
+        if len(what) > MAX_WHAT_CHARS:
+            what = what[: MAX_WHAT_CHARS - 1] + "…"
+        if not new_deal:
+            current = self.conn.execute(
+                "SELECT what FROM next_steps WHERE opportunity_id = ? "
+                "ORDER BY set_at DESC, id DESC LIMIT 1",
+                (deal_id,),
+            ).fetchone()
+            if current is not None and " ".join(str(current[0]).split()) == what:
+                return
+        self.plan.next_steps += 1
+        self.writer.insert(
+            "next_steps",
+            {
+                "opportunity_id": deal_id,
+                "what": what,
+                "set_at": self.now,
+                "source": "import",
+            },
+        )
 
     def _update_deal(
         self, deal_id: int, existing: dict[str, Any], values: dict[str, Any], ext: str
@@ -566,6 +597,7 @@ class _DealReader:
             "account_owner": get("account_owner", ""),
             "type": deal_type,
             "created_at": created,
+            "next_step": " ".join(get("next_step", "").split()),
             "stage_changed_at": changed,
             "contact": {
                 "name": get("contact", ""),

@@ -49,6 +49,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contact_title",
         "contact_email",
         "created_at",
+        "next_step",
         "probability",
         "stage_changed_at",
     ),

@@ -310,22 +310,25 @@ def add_note(
     author: str | None = None,
     created_at: str | None = None,
     lang: str | None = None,
+    title: str | None = None,
 ) -> int:
+    """The one writer of a hand-written note; ``title`` is shown, never analysed (m015)."""
     get_deal(db, deal_id)
     if not text or not text.strip():
         raise InputError("the note is empty")
+    record: dict[str, Any] = {
+        "opportunity_id": deal_id,
+        "created_at": created_at or iso_now(),
+        "author": author,
+        "lang": lang,
+        "text": text,
+        "content_hash": content_hash(text),
+    }
+    if title is not None:
+        record["title"] = title
     with write_transaction(db):
         table = db.table("notes")
-        table.insert(
-            {
-                "opportunity_id": deal_id,
-                "created_at": created_at or iso_now(),
-                "author": author,
-                "lang": lang,
-                "text": text,
-                "content_hash": content_hash(text),
-            }
-        )
+        table.insert(record)
         mark_user_data(db)
         return int(table.last_pk or 0)
 

@@ -17,6 +17,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
 from kamcoach.domain.stages import DEFAULT_PROBABILITY
 from kamcoach.playbooks.model import Playbook, PlaybookSet
+from kamcoach.records.next_steps import current as current_next_step
 from kamcoach.review.prep import deal_scores, detect_deal_lang
 from kamcoach.storage import repo
 
@@ -40,6 +41,8 @@ class DealView:
     lang: str
     overrides: dict[str, Review] = field(default_factory=dict)
     """criterion -> the latest human review that set it."""
+    next_step: Any = None
+    """The deal's current :class:`kamcoach.records.next_steps.NextStep`, None if none was set."""
 
     @property
     def id(self) -> int:
@@ -121,6 +124,7 @@ def load_deal(db: Database, playbooks: PlaybookSet, deal_id: int) -> DealView:
         reviews=reviews,
         lang=detect_deal_lang(notes),
         overrides=overrides,
+        next_step=current_next_step(db, deal_id),
     )
 
 

@@ -20,6 +20,7 @@ from kamcoach.tui import data
 from kamcoach.tui.dialogs.filters import FilterDialog, Filters
 from kamcoach.tui.messages import PipelineLoaded, WorkFailed
 from kamcoach.tui.widgets.heat import heat_strip, legend
+from kamcoach.tui.widgets.next_step import next_step_cell
 from kamcoach.tui.widgets.status import ModelStatus
 
 if TYPE_CHECKING:
@@ -139,6 +140,9 @@ class PipelineScreen(Screen[None]):
         table.clear(columns=True)
         flexible = max(20, width - 2 - FIXED_WIDTH - (14 if self.columns_layout == "wide" else 0))
         if self.columns_layout == "wide":
+            # The next step gets a fifth (and its padding); compact shows it under the table.
+            next_w = max(12, flexible // 5)
+            flexible -= next_w + 2
             deal_w, flags_w = flexible * 2 // 5, flexible * 3 // 10
             account_w = flexible - deal_w - flags_w - 2
         else:
@@ -155,6 +159,7 @@ class PipelineScreen(Screen[None]):
         table.add_column("Score", key="score", width=5)
         table.add_column("Flags", key="flags", width=flags_w)
         if self.columns_layout == "wide":
+            table.add_column("Next step", key="next_step", width=next_w)
             table.add_column("Account", key="account", width=account_w)
 
     def on_screen_resume(self) -> None:
@@ -238,7 +243,10 @@ class PipelineScreen(Screen[None]):
                 cells.append(d.close_date.isoformat() if d.close_date else "")
             cells += [cell(short_owner(d.owner)), strip, score, flags]
             if self.columns_layout == "wide":
-                cells.append(cell(d.account))
+                cells += [
+                    next_step_cell(d.next_step, getattr(self.report, "today", None)),
+                    cell(d.account),
+                ]
             table.add_row(
                 *cells,
                 key=str(d.id),
@@ -305,6 +313,9 @@ class PipelineScreen(Screen[None]):
             line.append(f" · {row.account} · close {row.close_date or '?'}")
             if row.flags:
                 line.append(" · " + ", ".join(f.id.replace("_", " ") for f in row.flags))
+            if row.next_step is not None:
+                line.append(" · next: ")
+                line.append_text(next_step_cell(row.next_step, getattr(self.report, "today", None)))
         self.query_one("#pipeline-row", Static).update(line)
 
     # ------------------------------------------------------------ actions

@@ -26,10 +26,11 @@ from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount
-from kamcoach.storage.repo import TRACKED_FIELDS
+from kamcoach.storage.repo import TRACKED_FIELDS, history_row
 
 _DEAL_COLUMNS = (
-    "id, account_id, name, stage, amount, currency, close_date, owner, type, external_id, source"
+    "id, account_id, name, stage, amount, currency, close_date, owner, type, playbook, "
+    "external_id, source"
 )
 _DEAL_KEYS = tuple(c.strip() for c in _DEAL_COLUMNS.split(","))
 
@@ -104,7 +105,7 @@ class _DealPass:
         self.crm = plan.crm
         self.source = plan.crm.name
         self.accounts = Accounts(db, self.source)
-        self.reader = _DealReader(plan.crm)
+        self.reader = _DealReader(plan.crm, plan.source.playbooks)
         self.next_account = _next_id(db, "accounts")
         self.next_contact = _next_id(db, "contacts")
         self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
@@ -371,7 +372,7 @@ class _DealPass:
                 "close_date": values["close_date"],
                 "owner": values["owner"] or "",
                 "type": values["type"] or "new",
-                "playbook": "meddic",
+                "playbook": values["playbook"] or self.plan.source.default_playbook,
                 "created_at": created,
                 "stage_changed_at": created,
                 "external_id": p.ext or None,
@@ -392,14 +393,14 @@ class _DealPass:
                 self.plan.history += 1
                 self.writer.insert(
                     "opportunity_history",
-                    {
-                        "opportunity_id": deal_id,
-                        "changed_at": self.now,
-                        "field": key,
-                        "old_value": _text(existing[key]),
-                        "new_value": _text(changes[key]),
-                        "source": self.source,
-                    },
+                    history_row(
+                        deal_id,
+                        key,
+                        existing[key],
+                        changes[key],
+                        when=self.now,
+                        source=self.source,
+                    ),
                 )
         if "stage" in changes:
             changes["stage_changed_at"] = self.now
@@ -410,10 +411,6 @@ class _DealPass:
 
 def _same_deal(row: int | None, name: str) -> str:
     return f"same deal as row {row if row is not None else '?'} ({name!r}); kept the first"
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 _CACHE_MAX = 4096
@@ -427,8 +424,9 @@ class _DealReader:
     cleared past :data:`_CACHE_MAX` entries, so they stay small).
     """
 
-    def __init__(self, crm: CrmMapping) -> None:
+    def __init__(self, crm: CrmMapping, playbooks: dict[str, str]) -> None:
         self.crm = crm
+        self.playbooks = playbooks
         self.stages: dict[tuple[str, str], str] = {}
         self.types: dict[str, str | None] = {}
         self.days: dict[str, str | None] = {}
@@ -487,6 +485,16 @@ class _DealReader:
             if deal_type == "":
                 deal_type = self.crm.map_type(raw_type)
                 _remember(self.types, raw_type, deal_type)
+        raw_playbook = get("playbook", "")
+        playbook = None
+        if raw_playbook:
+            playbook = self.playbooks.get(normalise(raw_playbook))
+            if playbook is None:
+                known = ", ".join(sorted(set(self.playbooks.values())))
+                raise RowError(
+                    f"column {row.header('playbook')!r}: unknown playbook {raw_playbook!r} "
+                    f"(known: {known})"
+                )
         return {
             "external_id": get("external_id", ""),
             "name": name,
@@ -498,6 +506,7 @@ class _DealReader:
             "close_date": close,
             "owner": get("owner", ""),
             "type": deal_type,
+            "playbook": playbook,
             "created_at": created,
             "contact": {
                 "name": get("contact", ""),
@@ -535,7 +544,7 @@ def _deal_changes(existing: dict[str, Any], values: dict[str, Any], ext: str) ->
     amount = values["amount"]
     if amount is not None and abs(float(existing["amount"] or 0) - amount) >= 0.005:
         changes["amount"] = amount
-    for key in ("currency", "close_date", "owner", "type"):
+    for key in ("currency", "close_date", "owner", "type", "playbook"):
         value = values[key]
         if value and value != existing[key]:
             changes[key] = value

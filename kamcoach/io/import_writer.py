@@ -44,6 +44,8 @@ _INSERTS = {
         "old_value",
         "new_value",
         "source",
+        "author",
+        "reason",
     ),
     "notes": (
         "opportunity_id",

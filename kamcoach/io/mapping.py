@@ -44,6 +44,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "close_date",
         "owner",
         "type",
+        "playbook",
         "contact",
         "contact_title",
         "contact_email",

@@ -390,8 +390,6 @@ def edit(
         "name": name,
     }
     changes = {k: v for k, v in given.items() if v is not None}
-    if not changes:
-        raise click.UsageError("give at least one field to change (--stage, --amount, ...)")
     deal_id = int(repo.get_deal(obj.db, deal)["id"])
     history = records.edit_deal(
         obj.db, deal_id, changes, tuple(obj.playbooks.playbooks), reason=reason, author=author

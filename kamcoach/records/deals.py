@@ -265,7 +265,7 @@ def edit_deal(
         current = repo.get_deal(db, deal)
         fields = _check(changes, playbook_ids)
         if not fields:
-            raise InputError("nothing to change (give at least one field)")
+            raise InputError("nothing to change: give at least one field (stage, amount, ...)")
         stage = fields.get("stage", current["stage"])
         closed = current["stage"] in CLOSED_STAGES
         if stage in CLOSED_STAGES and stage != current["stage"]:

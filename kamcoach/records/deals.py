@@ -149,6 +149,19 @@ def _check(fields: dict[str, Any], playbook_ids: Collection[str]) -> dict[str, A
     return clean
 
 
+def _nocase(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass").lower()  # bytes.lower() folds ASCII only
+
+
+def _same(key: str, old: Any, new: Any) -> bool:
+    """True when ``new`` is what the deal already holds (the same rep, in any case)."""
+    if key == "amount":
+        return old is not None and abs(float(old) - float(new)) < 0.005
+    if key == "owner":  # as reps.name COLLATE NOCASE compares: ASCII letters only
+        return _nocase(str(old or "").strip()) == _nocase(str(new))
+    return bool(old == new)
+
+
 def _resolve_account(db: Database, ref: str | int, new: bool) -> int | str:
     """An existing account's id, or the checked name of the account to create."""
     if new:
@@ -266,6 +279,9 @@ def edit_deal(
         fields = _check(changes, playbook_ids)
         if not fields:
             raise InputError("nothing to change: give at least one field (stage, amount, ...)")
+        fields = {k: v for k, v in fields.items() if not _same(k, current.get(k), v)}
+        if not fields:
+            return []
         stage = fields.get("stage", current["stage"])
         closed = current["stage"] in CLOSED_STAGES
         if stage in CLOSED_STAGES and stage != current["stage"]:

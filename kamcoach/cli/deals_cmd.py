@@ -434,7 +434,11 @@ def close(obj: Ctx, deal: str, won: bool | None, reason: str, author: str | None
 def pause(
     obj: Ctx, deal: str, reason: str, until: str | None, author: str | None, fmt: str
 ) -> None:
-    """Pause an open deal the customer put on hold: stale and stuck flags wait until --until.
+    """Pause an open deal the customer put on hold, with the reason.
+
+    With --until, the pipeline review's stale and stuck flags wait until that
+    date. Closing a paused deal ends the pause; `kamcoach deals resume` ends it
+    by hand.
 
     \b
     Example:

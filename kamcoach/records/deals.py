@@ -356,7 +356,7 @@ def pause_deal(
     until: str | None = None,
     author: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Pause an open deal (the customer froze the project): stale and stuck flags wait."""
+    """Pause an open deal (the customer froze the project); with ``until``, stale and stuck flags wait."""
     with write_transaction(db):  # read and checked under the write lock
         current = repo.get_deal(db, deal)
         why = _reason(reason, "why the deal is paused")

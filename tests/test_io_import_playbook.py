@@ -143,6 +143,14 @@ def test_a_broken_team_toml_is_one_line_naming_file_and_key(
     assert count(db_path, "opportunities") == 0
     with pytest.raises(PlaybookError, match=r"team\.toml"):
         load_team_settings(PLAYBOOK_IDS, team=team)
+    check = runner.invoke(main, ["playbooks", "check"])
+    assert check.exit_code == 1 and problem in check.output and "Traceback" not in check.output
+
+
+def test_playbooks_check_names_the_team_default(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["playbooks", "check"])
+    assert result.exit_code == 0, result.output
+    assert "team default playbook meddic" in result.output
 
 
 def test_the_bundled_team_file_is_not_a_playbook_and_defaults_to_meddic() -> None:

@@ -84,6 +84,8 @@ def test_create_with_a_new_account_writes_account_rep_and_deal_without_history(
     rep = db.execute("SELECT id, name FROM reps").fetchall()
     assert [tuple(r) for r in rep] == [(row["rep_id"], "Sarah Collins")]
     assert row["owner"] == "Sarah Collins"
+    account_rep = db.execute("SELECT rep_id FROM accounts WHERE id = ?", [row["account_id"]])
+    assert account_rep.fetchone()[0] == row["rep_id"]  # the new account is the rep's
     assert history(db, deal_id) == []  # a creation is not a change, as for an import
     assert repo.get_meta(db, "contents") in (None, "user")
 

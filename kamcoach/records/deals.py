@@ -225,9 +225,12 @@ def create_deal(
     now = iso_now()
     with write_transaction(db):
         account = _resolve_account(db, new.account, new.new_account)
-        if isinstance(account, str):
+        rep_id, owner = _owner_rep(db, fields["owner"])
+        if isinstance(account, str):  # a new account belongs to the rep of its first deal
             accounts = db.table("accounts")
-            accounts.insert({"name": account, "source": SOURCE, "created_at": now})
+            accounts.insert(
+                {"name": account, "source": SOURCE, "created_at": now, "rep_id": rep_id}
+            )
             account_id = int(accounts.last_pk or 0)
         else:
             account_id = account
@@ -241,7 +244,6 @@ def create_deal(
                     f"this account already has a deal named {fields['name']!r} "
                     f"(#{twin['id']}); give the new one another name"
                 )
-        rep_id, owner = _owner_rep(db, fields["owner"])
         deals = db.table("opportunities")
         deals.insert(
             {

@@ -110,6 +110,19 @@ def test_create_defaults_owner_to_the_user_and_playbook_to_the_team_default(
     )
 
 
+def test_amounts_are_read_as_crm_cells_are(db: Database) -> None:
+    """Thousands groups and a currency sign, as typed in a form or on the command line."""
+    first = create(db, amount="25 000,50 €")
+    assert (deal(db, first)["amount"], deal(db, first)["currency"]) == (25000.5, "EUR")
+    second = create(db, account="Acme", new_account=False, name="US deal", amount="1,000")
+    assert deal(db, second)["amount"] == 1000.0
+    written = records.edit_deal(db, second, {"amount": "$60,000"}, PLAYBOOKS, author=AUTHOR)
+    assert [(h["field"], h["new_value"]) for h in written] == [
+        ("amount", "60000.0"),
+        ("currency", "USD"),
+    ]
+
+
 def test_create_in_an_existing_account_by_name_or_id_reuses_the_rep(db: Database) -> None:
     first = create(db)
     account_id = deal(db, first)["account_id"]
@@ -136,6 +149,7 @@ def test_create_in_an_existing_account_by_name_or_id_reuses_the_rep(db: Database
         ({"amount": "lots"}, InputError, "not a number"),
         ({"amount": "inf"}, InputError, "amount"),
         ({"currency": "euro"}, InputError, "3-letter"),
+        ({"amount": "$50,000"}, InputError, "in USD but the currency is EUR"),
         ({"close_date": "31/01/2027"}, InputError, "not a date"),
         ({"type": "expansion"}, InputError, "deal type"),
         ({"name": "  "}, InputError, "deal name is empty"),

@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from kamcoach.clock import iso_now, today
 from kamcoach.domain.stages import CLOSED_STAGES, DEAL_TYPES, OPEN_STAGES, STAGES
 from kamcoach.errors import InputError, NotFoundError
+from kamcoach.io.values import parse_amount
 from kamcoach.storage import repo
 from kamcoach.storage.tx import write_transaction
 
@@ -121,6 +122,7 @@ def _playbook(value: Any, playbook_ids: Collection[str]) -> str:
 def _check(fields: dict[str, Any], playbook_ids: Collection[str]) -> dict[str, Any]:
     """Each field as stored, or InputError naming the first bad one (nothing written yet)."""
     clean: dict[str, Any] = {}
+    written_in: str | None = None  # the currency an amount was typed with ("$50,000")
     for key, value in fields.items():
         if key == "stage":
             if value not in STAGES:
@@ -129,10 +131,7 @@ def _check(fields: dict[str, Any], playbook_ids: Collection[str]) -> dict[str, A
             if value not in DEAL_TYPES:
                 raise InputError(f"unknown deal type {value!r} (allowed: {', '.join(DEAL_TYPES)})")
         elif key == "amount":
-            repo.validate_deal_fields({"amount": value})
-            value = float(value)
-            if value < 0:
-                raise InputError(f"amount {value:g} is negative")
+            value, written_in = _amount(value)
         elif key == "currency":
             value = _currency(value)
         elif key == "close_date":
@@ -146,7 +145,30 @@ def _check(fields: dict[str, Any], playbook_ids: Collection[str]) -> dict[str, A
         else:
             raise InputError(f"{key!r} cannot be edited (editable: {', '.join(EDITABLE)})")
         clean[key] = value
+    if written_in is not None and clean.setdefault("currency", written_in) != written_in:
+        raise InputError(
+            f"amount {fields['amount']!r} is in {written_in} but the currency is "
+            f"{clean['currency']}"
+        )
     return clean
+
+
+def _amount(value: Any) -> tuple[float, str | None]:
+    """A number, or text as a CRM cell is read ("25 000", "1.234,56 €"); never negative."""
+    currency = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_amount(value)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        if parsed is None:
+            raise InputError("amount is empty")
+        value, currency = parsed
+    repo.validate_deal_fields({"amount": value})
+    amount = float(value)
+    if amount < 0:
+        raise InputError(f"amount {amount:g} is negative")
+    return amount, currency
 
 
 def _nocase(text: str) -> bytes:
@@ -166,20 +188,19 @@ def _resolve_account(db: Database, ref: str | int, new: bool) -> int | str:
     """An existing account's id, or the checked name of the account to create."""
     if new:
         name = _text(ref, "account name")
-        rows = repo._rows(db, "SELECT id FROM accounts WHERE lower(name) = lower(?)", [name])
-        if rows:
+        known = _scalar(db, "SELECT id FROM accounts WHERE lower(name) = lower(?)", [name])
+        if known is not None:
             raise InputError(
-                f"account {name!r} already exists (id {rows[0]['id']}); "
-                f"name it without --new-account"
+                f"account {name!r} already exists (id {known}); name it without --new-account"
             )
         return name
-    found = repo._find(db, "accounts", ref)
-    if found is None:
+    try:
+        return int(repo.get_account(db, ref)["id"])
+    except NotFoundError:
         raise NotFoundError(
             f"no account with id or name {str(ref)!r} (see `kamcoach accounts list`; "
             f"--new-account creates it)"
-        )
-    return int(found["id"])
+        ) from None
 
 
 def _owner_rep(db: Database, name: str) -> tuple[int, str]:
@@ -187,8 +208,14 @@ def _owner_rep(db: Database, name: str) -> tuple[int, str]:
     from kamcoach.records.reps import ensure_rep
 
     rep_id = ensure_rep(db, name)
-    row = repo._one(db, "SELECT name FROM reps WHERE id = ?", [rep_id])
-    return rep_id, str(row["name"]) if row else name
+    stored = _scalar(db, "SELECT name FROM reps WHERE id = ?", [rep_id])
+    return rep_id, str(stored) if stored is not None else name
+
+
+def _scalar(db: Database, sql: str, params: list[Any]) -> Any:
+    """The first column of the first row, or None."""
+    row = db.execute(sql, params).fetchone()
+    return None if row is None else row[0]
 
 
 def create_deal(
@@ -234,7 +261,7 @@ def create_deal(
             account_id = int(accounts.last_pk or 0)
         else:
             account_id = account
-            twin = repo._one(
+            twin = _scalar(
                 db,
                 "SELECT id FROM opportunities WHERE account_id = ? AND lower(name) = lower(?)",
                 [account_id, fields["name"]],
@@ -242,7 +269,7 @@ def create_deal(
             if twin is not None:
                 raise InputError(
                     f"this account already has a deal named {fields['name']!r} "
-                    f"(#{twin['id']}); give the new one another name"
+                    f"(#{twin}); give the new one another name"
                 )
         deals = db.table("opportunities")
         deals.insert(

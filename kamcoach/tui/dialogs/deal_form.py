@@ -10,7 +10,7 @@ open with what was typed and the reason on an error line: nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -364,7 +364,7 @@ def create_from_form(app: KamcoachApp, values: DealFormValues) -> int:
     new = NewDeal(
         account=values.account,
         name=values.name,
-        amount=values.amount.replace(" ", "").replace(",", ".") or 0.0,
+        amount=values.amount or 0.0,
         currency=values.currency,
         stage=values.stage,
         close_date=values.close_date or None,
@@ -388,10 +388,9 @@ def edit_from_form(
     """Runs in the form's worker: the fields the user changed, as ``kamcoach deals edit`` does."""
     from kamcoach.records.deals import edit_deal
 
-    typed = replace(values, amount=values.amount.replace(" ", "").replace(",", "."))
     before = {f.name: getattr(initial, f.name) for f in fields(DealFormValues)}
     changes = {
-        key: getattr(typed, key) for key in EDIT_FIELDS if getattr(typed, key) != before[key]
+        key: getattr(values, key) for key in EDIT_FIELDS if getattr(values, key) != before[key]
     }
     if "close_date" in changes and not changes["close_date"]:
         changes["close_date"] = None

@@ -26,6 +26,7 @@ above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: p
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
 `x` clear filters.
+`n` new deal (account, amount, stage, close date, owner, type, playbook).
 
 ## Deal
 Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
@@ -33,6 +34,8 @@ roles, the review trend, notes newest first with evidence highlighted (green sup
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
 `a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep).
+`e` edit the deal · `c` close won/lost · `z` pause/resume (each change in its history,
+with your name and the reason).
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

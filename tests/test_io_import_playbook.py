@@ -211,3 +211,32 @@ def test_reimport_with_another_playbook_records_the_change_in_history(
         conn.close()
     assert history == [("playbook", "meddic", "bant", "salesforce", None, None)]
     assert playbooks(db_path) == {"WMS": "bant"}
+
+
+def test_an_import_records_owner_and_type_changes_like_a_hand_edit(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    """The widened history: an import writes the rows a hand edit writes (one writer)."""
+    header = ["Opportunity Name", "Account Name", "Stage", "Opportunity Owner", "Type"]
+    first = write_csv(tmp_path / "a.csv", header, [["WMS", "Carrefour", "Prospecting", "Ann", ""]])
+    assert run(runner, db_path, "import", str(first)).exit_code == 0
+    second = write_csv(
+        tmp_path / "b.csv", header, [["WMS", "Carrefour", "Prospecting", "Bob", "Renewal"]]
+    )
+    result = run(runner, db_path, "import", str(second))
+    assert result.exit_code == 0 and "2 history changes" in result.output, result.output
+    conn = sqlite3.connect(db_path)
+    try:
+        history = conn.execute(
+            "SELECT field, old_value, new_value, source FROM opportunity_history ORDER BY id"
+        ).fetchall()
+        owner = conn.execute(
+            "SELECT o.owner, r.name FROM opportunities o JOIN reps r ON r.id = o.rep_id"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert history == [
+        ("owner", "Ann", "Bob", "salesforce"),
+        ("type", "new", "renewal", "salesforce"),
+    ]
+    assert owner == [("Bob", "Bob")]

@@ -96,8 +96,8 @@ def import_(
     the mapping is printed (--dry-run shows it and writes nothing). CRM
     stages map to kamcoach stages; accounts are deduplicated by fuzzy name
     ("Carrefour SA" is "CARREFOUR"). Re-importing the same file changes nothing; an updated
-    export records stage, amount and close-date changes in the deal
-    history. Bad rows are listed with their row number (the header is row
+    export records each change (stage, amount, close date, owner...) in the
+    deal history. Bad rows are listed with their row number (the header is row
     1) and then nothing is written (exit code 1) unless --skip-bad-rows
     says to import the good ones; everything is written in one transaction.
 

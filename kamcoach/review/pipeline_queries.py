@@ -48,9 +48,11 @@ def load_effective_scores(
     """Per deal, criterion -> (score, status) of the effective review, in one query.
 
     The effective review is the latest analyser review, with each criterion
-    overridden by the latest score a rep or manager gave it: a human who read
-    the account knows better than the note parser. Bulk twin of the per-deal
-    ``deal_analysis.effective_scores``.
+    overridden by the latest score a rep gave it (a human who read the account
+    knows better than the note parser) and that by the latest correction a
+    manager made (m014: a later rep score never replaces it; a manager's
+    agreement does not pin the score). Bulk twin of the per-deal
+    ``deal_analysis.effective_scores`` and of the ``deal_scores`` triggers.
     """
     in_an, p1 = _in_scope("r.opportunity_id", clause, list(params))
     in_hu, p2 = _in_scope("r.opportunity_id", clause, list(params))
@@ -65,9 +67,11 @@ def load_effective_scores(
         hu AS (
             SELECT r.opportunity_id, s.criterion, s.score, s.status,
                    ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
-                                      ORDER BY r.created_at DESC, r.id DESC) AS rn
+                                      ORDER BY r.author_kind = 'manager' DESC,
+                                               r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
-            WHERE r.author_kind IN ('rep', 'manager') AND {in_hu}
+            WHERE (r.author_kind = 'rep' OR (r.author_kind = 'manager'
+                   AND COALESCE(s.verdict, 'corrected') = 'corrected')) AND {in_hu}
         )
         SELECT an.opportunity_id, s.criterion, s.score, s.status, 0 AS human
         FROM an JOIN review_scores s ON s.review_id = an.id WHERE an.rn = 1

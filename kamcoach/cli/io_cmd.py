@@ -140,8 +140,7 @@ def import_(
             dry_run=dry_run,
             skip_bad_rows=skip_bad_rows,
             progress=progress,
-            playbook=playbook,
-            playbooks=obj.playbooks,
+            playbook=playbook,  # playbooks are loaded for a deals file only
         )
     _print_mapping(out, plan)
     _print_bad_rows(out, plan)

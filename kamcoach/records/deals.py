@@ -18,37 +18,28 @@ Rules a CRM would enforce and a hand edit must too:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
 from kamcoach.clock import iso_now, today
-from kamcoach.domain.stages import CLOSED_STAGES, DEAL_TYPES, OPEN_STAGES, STAGES
+from kamcoach.domain.stages import CLOSED_STAGES, OPEN_STAGES
 from kamcoach.errors import InputError, NotFoundError
-from kamcoach.io.values import parse_amount
+from kamcoach.records.deal_fields import (
+    EDITABLE_WHEN_CLOSED,
+    check_fields,
+    day,
+    need_reason,
+    same_value,
+    text_value,
+)
 from kamcoach.storage import repo
 from kamcoach.storage.tx import write_transaction
 
 #: Where hand edits come from, in ``opportunity_history.source`` (imports write the CRM's name).
 SOURCE = "user"
-#: The fields ``edit_deal`` changes, in the order the CLI and the form list them.
-EDITABLE: tuple[str, ...] = (
-    "stage",
-    "amount",
-    "currency",
-    "close_date",
-    "owner",
-    "type",
-    "playbook",
-    "name",
-)
-#: What a closed deal still takes: corrections of what was sold, to whom, when.
-EDITABLE_WHEN_CLOSED = frozenset({"amount", "currency", "close_date", "owner", "type", "name"})
-_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,115 +70,10 @@ def _author(author: str | None) -> str:
     return load_user().name
 
 
-def _text(value: Any, what: str) -> str:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        raise InputError(f"{what} is empty")
-    if not text.isprintable():
-        raise InputError(f"{what} {text!r} holds a line break or a control character")
-    return text
-
-
-def _reason(reason: str | None, why: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InputError(f"give a reason ({why})")
-    return text
-
-
-def _currency(value: Any) -> str:
-    code = str(value or "").strip().upper()
-    if not _CURRENCY.fullmatch(code):
-        raise InputError(f"currency {value!r} is not a 3-letter code like EUR")
-    return code
-
-
-def _day(value: Any, what: str) -> str | None:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InputError(f"{what} {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _playbook(value: Any, playbook_ids: Collection[str]) -> str:
-    pid = str(value or "").strip()
-    if pid not in playbook_ids:
-        raise InputError(f"unknown playbook {pid!r} (known: {', '.join(sorted(playbook_ids))})")
-    return pid
-
-
-def _check(fields: dict[str, Any], playbook_ids: Collection[str]) -> dict[str, Any]:
-    """Each field as stored, or InputError naming the first bad one (nothing written yet)."""
-    clean: dict[str, Any] = {}
-    written_in: str | None = None  # the currency an amount was typed with ("$50,000")
-    for key, value in fields.items():
-        if key == "stage":
-            if value not in STAGES:
-                raise InputError(f"unknown stage {value!r} (allowed: {', '.join(STAGES)})")
-        elif key == "type":
-            if value not in DEAL_TYPES:
-                raise InputError(f"unknown deal type {value!r} (allowed: {', '.join(DEAL_TYPES)})")
-        elif key == "amount":
-            value, written_in = _amount(value)
-        elif key == "currency":
-            value = _currency(value)
-        elif key == "close_date":
-            value = _day(value, "close date")
-        elif key == "owner":
-            value = _text(value, "owner")
-        elif key == "name":
-            value = _text(value, "deal name")
-        elif key == "playbook":
-            value = _playbook(value, playbook_ids)
-        else:
-            raise InputError(f"{key!r} cannot be edited (editable: {', '.join(EDITABLE)})")
-        clean[key] = value
-    if written_in is not None and clean.setdefault("currency", written_in) != written_in:
-        raise InputError(
-            f"amount {fields['amount']!r} is in {written_in} but the currency is "
-            f"{clean['currency']}"
-        )
-    return clean
-
-
-def _amount(value: Any) -> tuple[float, str | None]:
-    """A number, or text as a CRM cell is read ("25 000", "1.234,56 €"); never negative."""
-    currency = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_amount(value)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-        if parsed is None:
-            raise InputError("amount is empty")
-        value, currency = parsed
-    repo.validate_deal_fields({"amount": value})
-    amount = float(value)
-    if amount < 0:
-        raise InputError(f"amount {amount:g} is negative")
-    return amount, currency
-
-
-def _nocase(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass").lower()  # bytes.lower() folds ASCII only
-
-
-def _same(key: str, old: Any, new: Any) -> bool:
-    """True when ``new`` is what the deal already holds (the same rep, in any case)."""
-    if key == "amount":
-        return old is not None and abs(float(old) - float(new)) < 0.005
-    if key == "owner":  # as reps.name COLLATE NOCASE compares: ASCII letters only
-        return _nocase(str(old or "").strip()) == _nocase(str(new))
-    return bool(old == new)
-
-
 def _resolve_account(db: Database, ref: str | int, new: bool) -> int | str:
     """An existing account's id, or the checked name of the account to create."""
     if new:
-        name = _text(ref, "account name")
+        name = text_value(ref, "account name")
         known = _scalar(db, "SELECT id FROM accounts WHERE lower(name) = lower(?)", [name])
         if known is not None:
             raise InputError(
@@ -231,7 +117,7 @@ def create_deal(
     Everything is checked before anything is written, and the account, the rep
     and the deal are written in one transaction.
     """
-    fields = _check(
+    fields = check_fields(
         {
             "name": new.name,
             "amount": new.amount if new.amount not in (None, "") else 0.0,
@@ -305,10 +191,10 @@ def edit_deal(
     """
     with write_transaction(db):  # read and checked under the write lock
         current = repo.get_deal(db, deal)
-        fields = _check(changes, playbook_ids)
+        fields = check_fields(changes, playbook_ids)
         if not fields:
             raise InputError("nothing to change: give at least one field (stage, amount, ...)")
-        fields = {k: v for k, v in fields.items() if not _same(k, current.get(k), v)}
+        fields = {k: v for k, v in fields.items() if not same_value(k, current.get(k), v)}
         if not fields:
             return []
         stage = fields.get("stage", current["stage"])
@@ -328,7 +214,7 @@ def edit_deal(
                     f"back to an open stage, with a reason)"
                 )
         if reopen:
-            reason = _reason(reason, f"reopening a deal closed {current['stage'][7:]}")
+            reason = need_reason(reason, f"reopening a deal closed {current['stage'][7:]}")
             fields["close_reason"] = None
         return _write(db, int(current["id"]), fields, reason=reason, author=author)
 
@@ -365,7 +251,7 @@ def close_deal(
     with write_transaction(db):  # read and checked under the write lock
         current = repo.get_deal(db, deal)
         stage = "closed_won" if won else "closed_lost"
-        why = _reason(reason, f"why the deal was {'won' if won else 'lost'}")
+        why = need_reason(reason, f"why the deal was {'won' if won else 'lost'}")
         if current["stage"] in CLOSED_STAGES:
             raise InputError(
                 f"deal #{current['id']} is already {current['stage'].replace('_', ' ')}; "
@@ -388,8 +274,8 @@ def pause_deal(
     """Pause an open deal (the customer froze the project); with ``until``, stale and stuck flags wait."""
     with write_transaction(db):  # read and checked under the write lock
         current = repo.get_deal(db, deal)
-        why = _reason(reason, "why the deal is paused")
-        end = _day(until, "pause end date")
+        why = need_reason(reason, "why the deal is paused")
+        end = day(until, "pause end date")
         if current["stage"] in CLOSED_STAGES:
             raise InputError(
                 f"deal #{current['id']} is {current['stage'].replace('_', ' ')}: "
@@ -417,7 +303,7 @@ def resume_deal(
     """End a deal's pause; the reason says what restarted it."""
     with write_transaction(db):  # read and checked under the write lock
         current = repo.get_deal(db, deal)
-        why = _reason(reason, "why the deal is active again")
+        why = need_reason(reason, "why the deal is active again")
         if current["pause_reason"] is None:
             raise InputError(f"deal #{current['id']} is not paused")
         return _write(

@@ -45,6 +45,15 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
+        Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
+        Binding(
+            "w",
+            "people",
+            "People",
+            id="deal.people",
+            tooltip="People read from the notes",
+            show=False,
+        ),
         Binding("e", "edit_deal", "Edit", id="deal.edit", tooltip="Stage, amount, close, owner"),
         Binding("c", "close_deal", "Close", id="deal.close", tooltip="Won or lost", show=False),
         Binding("z", "pause_deal", "Pause", id="deal.pause", tooltip="Pause/resume", show=False),
@@ -164,6 +173,12 @@ class DealScreen(Screen[None]):
                 key=cid,
             )
         table.loading = False
+        # The panes around the scorecard take focus while it is loading (a loading
+        # widget cannot have it); give it back, or the arrows scroll the pane and `o`
+        # overrides the first criterion whatever row the user meant.
+        focused = self.focused
+        if focused is None or focused.id in ("deal-left", "deal-right"):
+            table.focus()
         if self.criteria:
             table.move_cursor(row=min(max(cursor, 0), len(self.criteria) - 1))
         self._show_evidence()
@@ -178,13 +193,17 @@ class DealScreen(Screen[None]):
             flags.append(f": {f.reason}\n")
         self.query_one("#flags", Static).update(flags)
 
-        contacts = Text("Contacts\n", style="bold")
+        contacts = Text("Contacts", style="bold")
+        contacts.append(" (k: add, edit, link)\n", style="dim")
         if not view.contacts:
             contacts.append("none linked to this deal\n", style="yellow")
         for c in view.contacts:
-            role = c["role"] if c["role"] not in (None, "unknown") else c["buying_role"]
             contacts.append(f"{c['name']}", style="strike" if c["left_company"] else "")
-            contacts.append(f", {c['title'] or '?'} · {role.replace('_', ' ')}")
+            contacts.append(f", {c['title'] or '?'} · {c['role'].replace('_', ' ')}")
+            if c["stance"]:
+                contacts.append(f" · {c['stance']}")
+            if c["influence"]:
+                contacts.append(f" · {c['influence']} influence")
             if c["left_company"]:
                 contacts.append(" (left)", style="red")
             elif not c["engaged"]:
@@ -259,6 +278,11 @@ class DealScreen(Screen[None]):
     def action_prep(self) -> None:
         self.kapp.open_checklist(self.deal_id)
 
+    def action_contacts(self) -> None:
+        from kamcoach.tui.screens.contacts import ContactsScreen
+
+        self.app.push_screen(ContactsScreen(self.deal_id))  # reloads this screen on the way back
+
     def action_add_note(self) -> None:
         name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
         self.app.push_screen(NoteDialog(name, save=self.store_note), self._note_written)
@@ -326,6 +350,28 @@ class DealScreen(Screen[None]):
             self.busy = False
             self.notify("Scorecard updated from the notes")
         self.reload()
+
+    def action_people(self) -> None:
+        from kamcoach.records import proposals
+        from kamcoach.tui.dialogs.people import PeopleDialog
+
+        app, name = self.kapp, self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+
+        def load() -> list[proposals.Proposal]:
+            with app.db_lock:
+                return proposals.list_proposals(app.db, deal_id=self.deal_id)
+
+        def decide(proposal_id: int, verb: str) -> proposals.Decision:
+            with app.db_lock:
+                if verb == "accept":
+                    return proposals.accept(app.db, proposal_id, playbooks=app.playbooks)
+                return proposals.dismiss(app.db, proposal_id)
+
+        self.app.push_screen(PeopleDialog(name, load, decide), self._people_decided)
+
+    def _people_decided(self, decided: bool | None) -> None:
+        if decided:
+            self.reload()
 
     def action_override(self) -> None:
         view, cid = self.view, self.selected_criterion()

@@ -18,11 +18,12 @@ from kamcoach.textsafe import plain
 
 @click.group()
 def deals() -> None:
-    """Deals (opportunities): list, inspect, analyse.
+    """Deals (opportunities): list, inspect, analyse; add, edit, close, pause by hand.
 
     \b
     Example:
       kamcoach deals list --owner "Camille Martin" --stage proposal
+      kamcoach deals add "Pilot" --account "Carrefour" --amount 40000
     """
 
 
@@ -125,8 +126,12 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         plain(row["playbook"]),
     )
     if row["pause_reason"]:
-        head.append(f"\npaused until {row['paused_until']}: ")
-        head.append(str(row["pause_reason"]))
+        until = f" until {row['paused_until']}" if row["paused_until"] else ""
+        head.append(f"\npaused{until}: ", style="yellow")
+        head.append_text(plain(row["pause_reason"]))
+    if row.get("close_reason"):
+        head.append(f"\n{row['stage'].replace('_', ' ')}: ", style="bold")
+        head.append_text(plain(row["close_reason"]))
     head.append("\nnext step: ")
     if step is None:
         head.append("none agreed (kamcoach deals next-step DEAL --what ...)", style="yellow")
@@ -145,7 +150,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         out.print(table)
     if history:
         table = Table(title="History", header_style="bold")
-        for col in ("when", "field", "from", "to"):
+        for col in ("when", "field", "from", "to", "reason"):
             table.add_column(col)
         for h in history:
             table.add_row(
@@ -153,6 +158,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
                 plain(h["field"]),
                 plain(h["old_value"]),
                 plain(h["new_value"]),
+                plain(h.get("reason")),
             )
         out.print(table)
     if review is not None:
@@ -189,3 +195,14 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             out.print(plain(n["title"], style="bold"))
         out.print(plain(n["text"]))
         out.print()
+
+
+def _add_hand_edits() -> None:
+    """add, edit, close, pause, resume and history live in their own module."""
+    from kamcoach.cli.deal_edits_cmd import COMMANDS
+
+    for command in COMMANDS:
+        deals.add_command(command)
+
+
+_add_hand_edits()

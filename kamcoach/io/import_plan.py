@@ -107,6 +107,10 @@ class ImportSource:
     mapping: HeaderMapping
     date_style: DateStyle
     rows: int
+    default_playbook: str = "meddic"
+    """Playbook of a new deal whose row names none (``--playbook``, else the team default)."""
+    playbooks: dict[str, str] = field(default_factory=dict)
+    """Normalised playbook id or name -> playbook id: what a Playbook column may say."""
 
     @property
     def path(self) -> Path:

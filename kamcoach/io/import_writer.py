@@ -63,6 +63,8 @@ _INSERTS = {
         "old_value",
         "new_value",
         "source",
+        "author",
+        "reason",
     ),
     "notes": (
         "opportunity_id",

@@ -45,6 +45,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "owner",
         "account_owner",
         "type",
+        "playbook",
         "contact",
         "contact_title",
         "contact_email",

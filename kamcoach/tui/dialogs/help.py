@@ -26,6 +26,7 @@ above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: p
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
 `x` clear filters · `R` reps.
+`n` new deal (account, amount, stage, close date, owner, type, playbook).
 
 ## Reps
 Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
@@ -40,6 +41,8 @@ analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it
 `o` override the selected criterion · `a` re-analyse notes · `q` guided qualification ·
 `p` pre-call checklist (prep) · `k` contacts · `w` people read from the notes: new
 contacts, roles, stances, departures, arrivals, each with its quote (`y` accept, `d` dismiss).
+`e` edit the deal · `c` close won/lost · `z` pause/resume (each change in its history,
+with your name and the reason).
 
 ## Contacts (from a deal)
 The account's people: on the deal (✓) or not, their role on this deal (* where it

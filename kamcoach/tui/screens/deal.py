@@ -58,6 +58,9 @@ class DealScreen(Screen[None]):
         ),
         # Not in the footer (it must fit 80 columns): the header says "press t".
         Binding("t", "next_step", "Next step", id="deal.next_step", show=False),
+        Binding("e", "edit_deal", "Edit", id="deal.edit", tooltip="Stage, amount, close, owner"),
+        Binding("c", "close_deal", "Close", id="deal.close", tooltip="Won or lost", show=False),
+        Binding("z", "pause_deal", "Pause", id="deal.pause", tooltip="Pause/resume", show=False),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -129,6 +132,11 @@ class DealScreen(Screen[None]):
         head.append(f"#{d['id']} {d['name']}", style="bold")
         head.append(f" · {d['account']} · {d['stage']} · {d['amount']:,.0f} {d['currency']}")
         head.append(f" · close {d['close_date'] or '?'} · {d['owner']}\n")
+        if d.get("close_reason"):
+            head.append(f"{d['stage'].replace('_', ' ')}: {d['close_reason']}\n", style="bold")
+        if d.get("pause_reason"):
+            until = f" until {d['paused_until']}" if d.get("paused_until") else ""
+            head.append(f"paused{until}: {d['pause_reason']}\n", style="yellow")
         head.append(f"{view.playbook.name.get(lang)}: ")
         head.append_text(
             heat_strip(
@@ -337,6 +345,32 @@ class DealScreen(Screen[None]):
             self.busy = True
             self.notify("Note saved; analysing…", timeout=3)
             self.analyse()  # the screen reloads itself on resume
+
+    def action_edit_deal(self) -> None:
+        if self.view is not None:
+            from kamcoach.tui.dialogs.deal_form import edit_deal_form
+
+            form = edit_deal_form(self.kapp, self.view.deal)
+            self.app.push_screen(form, self._deal_changed)
+
+    def action_close_deal(self) -> None:
+        self._change_status("close")
+
+    def action_pause_deal(self) -> None:
+        if self.view is not None:
+            self._change_status("resume" if self.view.deal.get("pause_reason") else "pause")
+
+    def _change_status(self, kind: str) -> None:
+        if self.view is not None:
+            from kamcoach.tui.dialogs.deal_status import status_dialog
+
+            dialog = status_dialog(self.kapp, kind, self.view.deal)
+            self.app.push_screen(dialog, self._deal_changed)
+
+    def _deal_changed(self, result: object | None) -> None:
+        if result is not None:  # already stored by the dialog; the screen reloads on resume
+            self.notify("Deal saved", timeout=3)
+            self.reload()
 
     def action_analyse(self) -> None:
         self.busy = True

@@ -87,6 +87,7 @@ class PipelineScreen(Screen[None]):
         Binding("r", "reload", "Reload", id="pipeline.reload"),
         Binding("x", "clear_filters", "Clear filters", id="pipeline.clear", show=False),
         Binding("R", "reps", "Reps", id="pipeline.reps", tooltip="List and edit reps", show=False),
+        Binding("n", "new_deal", "New deal", id="pipeline.new", tooltip="Create a deal by hand"),
     ]
 
     def __init__(self) -> None:
@@ -339,6 +340,16 @@ class PipelineScreen(Screen[None]):
     def action_open_deal(self) -> None:
         deal_id = self.selected_deal_id()
         if deal_id is not None:
+            self.kapp.open_deal(deal_id)
+
+    def action_new_deal(self) -> None:
+        from kamcoach.tui.dialogs.deal_form import new_deal_form
+
+        self.app.push_screen(new_deal_form(self.kapp), self._deal_created)
+
+    def _deal_created(self, deal_id: int | None) -> None:
+        if deal_id:  # stored by the form: show it in the table, and open it
+            self.action_reload()
             self.kapp.open_deal(deal_id)
 
     def action_sort(self) -> None:

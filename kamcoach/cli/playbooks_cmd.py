@@ -159,7 +159,13 @@ def check(folders: tuple[Path, ...]) -> None:
 def _check_patterns(pset: object) -> None:
     """Let the analyser compile the patterns when it is installed, so bad ones fail here."""
     try:
-        from kamcoach.analysis.patterns import validate_patterns
+        from kamcoach.analysis.patterns import LANGS, validate_patterns
+        from kamcoach.analysis.people_rules import people_files, read_people_rules
     except ImportError:
         return
     validate_patterns(pset)  # type: ignore[arg-type]
+    # The people rules (names, roles, departures) are checked here rather than inside
+    # validate_patterns, whose source is an input of the trained evidence model.
+    for lang in LANGS:
+        for path in people_files(lang):
+            read_people_rules(path)

@@ -25,6 +25,7 @@ from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Criterion, Method, Phase, PlaybookSet, Question
 from kamcoach.records.next_steps import NextStep
 from kamcoach.records.next_steps import current as current_next_step
+from kamcoach.records.proposals import list_proposals
 from kamcoach.storage import repo
 from kamcoach.textsafe import md
 
@@ -280,7 +281,23 @@ def _evidence(score: CriterionScore | None) -> list[str]:
     return seen[:3]
 
 
-def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
+#: The qualification criterion that evidences each key buying role.
+ROLE_CRITERION = {"economic_buyer": "economic_buyer", "champion": "champion"}
+
+
+def _attendees(
+    contacts: list[dict[str, Any]],
+    lang: str,
+    scores: Mapping[str, CriterionScore] | None = None,
+    proposals: Sequence[Any] = (),
+) -> list[Attendee]:
+    """Who should attend, per key role, from the deal's contacts (the role in force).
+
+    When no contact holds a role, the note says what the rest of kamcoach
+    knows, so the checklist never contradicts the scorecard: a person a note
+    names in that role waits as a proposal (accept it to add them), or the
+    notes evidence the role (Champion 2/3) without anyone being linked to it.
+    """
     labels = ROLE_LABEL.get(lang, ROLE_LABEL["en"])
     advice = MISSING_ROLE_ADVICE.get(lang, MISSING_ROLE_ADVICE["en"])
     fr = lang == "fr"
@@ -290,7 +307,7 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
         present = [c for c in holders if not c.get("left_company")]
         note: str | None
         if not present:
-            note = advice[role]
+            note = _missing_role_note(role, labels[role], advice[role], scores, proposals, fr)
             if holders:
                 gone = holders[0]["name"]
                 note = (
@@ -310,6 +327,51 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
                 Attendee(role=role, label=labels[role], name=c["name"], title=c["title"], note=note)
             )
     return out
+
+
+def _missing_role_note(
+    role: str,
+    label: str,
+    advice: str,
+    scores: Mapping[str, CriterionScore] | None,
+    proposals: Sequence[Any],
+    fr: bool,
+) -> str:
+    named = next(
+        (
+            p
+            for p in proposals
+            if p.status == "open"
+            and p.kind in ("contact", "role")
+            and p.value == role
+            and (p.name or p.contact_name)
+        ),
+        None,
+    )
+    if named is not None:
+        who = named.contact_name or named.name
+        if fr:
+            return (
+                f"une note nomme {who} {label} (proposition {named.id}) : acceptez-la pour "
+                f"l'ajouter (w sur l'affaire, ou kamcoach proposals accept {named.id})"
+            )
+        return (
+            f"a note names {who} as {label} (proposal {named.id}): accept it to add them "
+            f"(w on the deal, or kamcoach proposals accept {named.id})"
+        )
+    criterion = ROLE_CRITERION.get(role)
+    score = (scores or {}).get(criterion) if criterion else None
+    if score is not None and score.score >= 2:
+        if fr:
+            return (
+                f"les notes attestent un {label} ({score.score}/3) mais aucun contact n'a ce "
+                "rôle sur l'affaire : ajoutez-le ou liez-le (k sur l'affaire)"
+            )
+        return (
+            f"the notes show a {label} ({score.score}/3) but no contact holds the role on "
+            "this deal: add or link them (k on the deal)"
+        )
+    return advice
 
 
 def analysis_is_stale(db: Database, deal_id: int, version: str | None = None) -> bool:
@@ -457,7 +519,9 @@ def build_checklist(
         lang=lang,
         overall=overall_score(playbook, effective),
         items=items,
-        attendees=_attendees(repo.deal_contacts(db, did), lang),
+        attendees=_attendees(
+            repo.deal_contacts(db, did), lang, effective, list_proposals(db, deal_id=did)
+        ),
         phases=guides,
         next_step=current_next_step(db, did),
         today=clock_today(),

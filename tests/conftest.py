@@ -25,6 +25,9 @@ def _isolated_env(
     monkeypatch.delenv("KAMCOACH_DB", raising=False)
     monkeypatch.delenv("KAMCOACH_CONFIG_DIR", raising=False)
     monkeypatch.setenv("KAMCOACH_TODAY", PINNED_TODAY)
+    # Tests start from fresh files the way a user who passed --create once does;
+    # tests/test_db_paths.py unsets this to check the refusals themselves.
+    monkeypatch.setenv("KAMCOACH_CREATE", "1")
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def demo(obj: Ctx, force: bool) -> None:
       kamcoach --db /tmp/demo.db demo
     """
     out = console()
+    obj.create = True  # `kamcoach demo --db NEW.db` is how a demo database is made
     counts = load_demo(obj.db, force=force)
     out.print(
         Text.assemble(

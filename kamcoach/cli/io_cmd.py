@@ -136,7 +136,13 @@ def import_(
         guarded += input_files(chosen, what="the mapping file")
     if bad_rows_path is not None:  # before reading anything, so a refusal changes nothing
         check_output(bad_rows_path, guarded, force=force)
-    db = obj.db
+    said = None
+    if dry_run:  # never a write, not even creating the file or upgrading its schema
+        from kamcoach.storage.db import open_for_dry_run
+
+        db, said = open_for_dry_run(obj.path)
+    else:
+        db = obj.db
     with _progress(out, "Reading " + file.name) as progress:
         # One streaming pass: a dry run counts, a real import writes in one
         # transaction that bad rows (without --skip-bad-rows) roll back.
@@ -189,6 +195,8 @@ def import_(
             f"{click.style('Dry run', fg='yellow')} ({what}): would write {line}{detail}. "
             f"Nothing written{needs}."
         )
+        if said:
+            click.echo(f"({said}; nothing was created.)")
         return
     if bad and not skip_bad_rows:
         first = plan.bad_rows[0]

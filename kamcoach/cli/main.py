@@ -64,9 +64,15 @@ class KamcoachGroup(click.Group):
     envvar="KAMCOACH_DB",
     help="SQLite file to use (default: kamcoach.db in your data folder; env KAMCOACH_DB).",
 )
+@click.option(
+    "--create",
+    is_flag=True,
+    envvar="KAMCOACH_CREATE",
+    help="Create the database if --db names a file that does not exist yet (an empty one).",
+)
 @click.version_option(__version__, prog_name="kamcoach")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None) -> None:
+def main(ctx: click.Context, db_path: Path | None, create: bool) -> None:
     """kamcoach: qualify deals, review the pipeline and prepare calls.
 
     Scores opportunities against MEDDIC, MEDDPICC or BANT from French and
@@ -88,7 +94,7 @@ def main(ctx: click.Context, db_path: Path | None) -> None:
     from kamcoach.clock import check_pinned_today
 
     check_pinned_today()  # before any command, so the TUI never meets a bad date in a worker
-    ctx.obj = Ctx(db_path=db_path)
+    ctx.obj = Ctx(db_path=db_path, create=create)
     if ctx.invoked_subcommand is None:
         tui = main.get_command(ctx, "tui")
         assert tui is not None
@@ -133,6 +139,11 @@ def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> 
         ctx.ensure_object(Ctx).db_path = value
 
 
+def _set_create(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Ctx).create = True
+
+
 def _add_db_option(group: click.Group) -> None:
     """Accept ``--db`` after the command too (``kamcoach tui --db team.db``).
 
@@ -144,6 +155,17 @@ def _add_db_option(group: click.Group) -> None:
         if isinstance(command, click.Group):
             _add_db_option(command)
             continue
+        if not any(p.name == "create" for p in command.params):
+            command.params.append(
+                click.Option(
+                    ["--create"],
+                    is_flag=True,
+                    expose_value=False,
+                    is_eager=True,
+                    callback=_set_create,
+                    help="Create the database if --db names a file that does not exist yet.",
+                )
+            )
         if any(p.name == "db_path" for p in command.params):
             continue
         command.params.append(

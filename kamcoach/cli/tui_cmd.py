@@ -2,7 +2,10 @@
 
 On first use the default database does not exist yet: it is created and
 filled with the demo pipeline, and the app says so in one line, so a new user
-lands on real-looking data instead of an empty table.
+lands on real-looking data instead of an empty table. Any other path that does
+not exist is created only when the user says so (``--create``, or yes to the
+question asked on a terminal), and empty: the demo never lands in a team's
+file by accident.
 """
 
 from __future__ import annotations
@@ -18,13 +21,24 @@ from kamcoach.cli.context import Ctx, pass_ctx
 DEMO_NOTICE = "No database yet at {path}: loaded the demo pipeline so you can look around."
 
 
+EMPTY_NOTICE = "Created an empty database at {path}: import a CRM export or add a deal (n)."
+
+
 def prepare_database(obj: Ctx) -> str | None:
-    """Open the database, loading the demo into a brand-new one; returns the notice to show."""
+    """Open the database, loading the demo into a brand-new default one; returns the notice."""
     path: Path = obj.path
     try:
         fresh = str(path) != ":memory:" and (not path.exists() or path.stat().st_size == 0)
     except OSError:  # a name too long, a folder we may not read: open_db says which
         fresh = False
+    if fresh and not obj.is_default:
+        if obj.missing() and not obj.create and _interactive():
+            obj.check_path()  # a missing folder is refused before asking anything
+            if not click.confirm(f"No database at {path}. Create an empty one?", default=False):
+                raise click.exceptions.Exit(1)
+            obj.create = True
+        obj.db  # noqa: B018 (opens, creating it when allowed; refuses otherwise)
+        return EMPTY_NOTICE.format(path=path)
     db = obj.db
     if not fresh:
         return None
@@ -45,7 +59,9 @@ def tui(obj: Ctx, no_model: bool) -> None:
     """Open the terminal app: pipeline, deal scorecard, qualification, pre-call checklist.
 
     Runs on --db (or KAMCOACH_DB, or the default database). When the default
-    database does not exist yet it is created with the demo pipeline. Press ?
+    database does not exist yet it is created with the demo pipeline; another
+    path that does not exist is created empty only with --create (or when you
+    answer yes on a terminal). Press ?
     in the app for the keys; ctrl+p jumps to any deal or account.
 
     \b
@@ -66,12 +82,16 @@ def tui(obj: Ctx, no_model: bool) -> None:
         preload_model=not no_model,
         started=started,
         # A demo just created is scored in the background, so it looks like `kamcoach demo`.
-        analyse_on_ready=notice is not None,
+        analyse_on_ready=notice is not None and notice.startswith("No database yet"),
     )
     app.run()
     if app.return_code:
         # Textual prints the crash and returns; the shell must see a failure, not exit 0.
         sys.exit(app.return_code)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def register(group: click.Group) -> None:

@@ -127,3 +127,39 @@ def schema_version(db: Database) -> int:
 
 def latest_schema_version() -> int:
     return len(SCHEMA_VERSION_NAMES)
+
+
+def open_for_dry_run(path: str | Path) -> tuple[Database, str | None]:
+    """A database to plan against that never writes to ``path``; and what to tell the user.
+
+    A dry run must leave no trace: no new file, no folder, no schema upgrade.
+    A missing file is planned against an empty database in memory; a file
+    whose schema is older is copied into memory and upgraded there; a current
+    one is opened read-only (temporary tables, which planning uses, live
+    outside the file).
+    """
+    if str(path) == ":memory:":
+        return open_db(":memory:"), None
+    path = expand_user(path, "database path")
+    if not path.exists():
+        return open_db(":memory:"), f"no database at {path} yet: planned against an empty one"
+    state = inspect_file(path)
+    if state.kind == "new":  # an empty file: nothing to read
+        return open_db(":memory:"), None
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
+        _pragmas(conn)
+        source = Database(conn)
+        pending = len(migrations.pending(source))
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: cannot read the database ({exc})") from None
+    if not pending:
+        mark_read_only(source, f"{path}: opened read-only for a dry run")
+        return source, None
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.backup(copy)
+    conn.close()
+    db = Database(copy)
+    _pragmas(copy)
+    migrations.apply(db)
+    return db, f"{path} needs a schema upgrade: planned against an upgraded copy in memory"

@@ -347,7 +347,9 @@ def test_order_totals_and_filters(tdb: Database, playbooks: PlaybookSet) -> None
     assert report.by_stage["proposal"].deals == 3
     only = run(tdb, playbooks, owner="bob", flag="no_metrics")
     assert [d.id for d in only.deals] == [4]
-    assert only.total.deals == 3  # totals cover the owner, not just the flag
+    # The totals are the listed deals' (issue 13 defect 11); the owner's scope is kept beside.
+    assert only.total.deals == 1 and only.total.pipeline == 50000
+    assert only.scope_total is not None and only.scope_total.deals == 3
     assert report.flag_counts["overdue"] == 1
 
 

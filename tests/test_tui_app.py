@@ -512,14 +512,18 @@ def test_pipeline_fits_80_columns(
 def test_tui_command_creates_demo_database(tmp_path: Path, monkeypatch) -> None:
     from kamcoach.cli.context import Ctx
     from kamcoach.cli.tui_cmd import prepare_database
+    from kamcoach.paths import default_db_path
 
-    path = tmp_path / "fresh" / "kamcoach.db"
-    obj = Ctx(db_path=path)
+    # Only the default database (in a folder of its own, created too) gets the demo on
+    # first run; tests/test_db_paths.py covers the other paths.
+    path = default_db_path()
+    assert not path.parent.exists()
+    obj = Ctx()
     notice = prepare_database(obj)
     assert notice is not None and str(path) in notice and "demo" in notice
     assert repo.list_deals(obj.db)
     obj.close()
-    again = Ctx(db_path=path)
+    again = Ctx()
     assert prepare_database(again) is None
     again.close()
 

@@ -113,6 +113,15 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         f"[bold red]{t.share_flagged:.0%} of the pipeline is flagged[/bold red] "
         f"({t.flagged_deals} deals, {t.flagged:,.0f})."
     )
+    scope, wanted = report.scope_total, report.filters.get("flag")
+    if scope is not None and wanted:
+        share = t.pipeline / scope.pipeline if scope.pipeline else 0.0
+        out.print(
+            f"Totals above are the {t.deals} deal{'s' if t.deals != 1 else ''} flagged "
+            f"{wanted}: {share:.0%} of the {scope.deals} deals' pipeline in scope "
+            f"({scope.pipeline:,.0f}).",
+            markup=False,
+        )
     shown = report.deals if not limit else report.deals[:limit]
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True, min_width=2)

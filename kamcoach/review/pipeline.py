@@ -112,9 +112,10 @@ def review_pipeline(
 ) -> PipelineReport:
     """Flag the open pipeline (optionally one owner / stage) and total it.
 
-    ``flag`` keeps only deals carrying that flag in ``deals``; the totals
-    always cover every deal matching ``owner`` and ``stage``, so the share
-    flagged stays meaningful. ``deals`` builds each row when it is read.
+    ``flag`` keeps only deals carrying that flag in ``deals``, and the totals
+    are those deals' ("1 deal" listed never comes with totals for 10);
+    ``scope_total`` keeps every deal matching ``owner`` and ``stage`` for the
+    share of the pipeline the flag concerns. ``deals`` builds each row when it is read.
     """
     _check(stage, flag)
     config = config or load_flag_config()
@@ -139,6 +140,7 @@ def review_pipeline(
         filters={"owner": owner, "stage": stage, "flag": flag},
         flag_counts=summary.flag_counts,
         currencies=summary.currencies,
+        scope_total=summary.scope_total if flag else None,
     )
 
 
@@ -188,27 +190,32 @@ def review_pipeline_reference(
             for d in deals
         ]
     total = Totals("all")
+    scope_total = Totals("all")
     by_owner: dict[str, Totals] = {}
     by_stage: dict[str, Totals] = {s: Totals(s) for s in ((stage,) if stage else OPEN_STAGES)}
     flag_counts = dict.fromkeys(FLAG_IDS, 0)
+    currencies: set[str] = set()
     keyed: list[tuple[int, str, float, int, DealRow]] = []
     for facts_row in deals:
         if facts_row[2] not in rules.accounts:
             continue
         row = rules.build_row(facts_row)
         probability = rules.plan(str(facts_row[8]), row.stage).probability
+        scope_total.add(row, probability)
+        for fl in row.flags:
+            flag_counts[fl.id] += 1
+        if flag is not None and flag not in row.flag_ids():
+            continue
         for t in (
             total,
             by_owner.setdefault(row.owner, Totals(row.owner)),
             by_stage.setdefault(row.stage, Totals(row.stage)),
         ):
             t.add(row, probability)
-        for fl in row.flags:
-            flag_counts[fl.id] += 1
+        currencies.add(row.currency)
         close_key = row.close_date.isoformat() if row.close_date else "9999-12-31"
         score = row.score if row.score is not None else -1.0
-        if flag is None or flag in row.flag_ids():
-            keyed.append((0 if row.flags else 1, close_key, score, row.id, row))
+        keyed.append((0 if row.flags else 1, close_key, score, row.id, row))
     keyed.sort(key=lambda k: k[:4])
     return PipelineReport(
         today=today,
@@ -218,5 +225,6 @@ def review_pipeline_reference(
         total=total,
         filters={"owner": owner, "stage": stage, "flag": flag},
         flag_counts=flag_counts,
-        currencies=tuple(sorted({str(d[6]) for d in deals if d[2] in rules.accounts})),
+        currencies=tuple(sorted(currencies)),
+        scope_total=scope_total if flag else None,
     )

@@ -276,6 +276,8 @@ class PipelineReport:
     filters: dict[str, str | None]
     flag_counts: dict[str, int]
     currencies: tuple[str, ...] = ()
+    scope_total: Totals | None = None
+    """With a flag filter: every deal matching owner and stage (``total`` covers the listed)."""
 
     @property
     def flagged(self) -> Sequence[DealRow]:
@@ -295,6 +297,7 @@ class PipelineReport:
             "filters": self.filters,
             "currencies": list(self.currencies),
             "total": self.total.to_dict(),
+            "scope_total": self.scope_total.to_dict() if self.scope_total else None,
             "by_owner": [t.to_dict() for t in self.by_owner.values()],
             "by_stage": [t.to_dict() for t in self.by_stage.values()],
             "flag_counts": self.flag_counts,

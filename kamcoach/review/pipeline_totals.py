@@ -33,8 +33,11 @@ class Summary:
     by_owner: dict[str, Totals]
     by_stage: dict[str, Totals]
     total: Totals
+    """The deals listed: with a flag filter, only those carrying the flag."""
     flag_counts: dict[str, int]
     currencies: tuple[str, ...]
+    scope_total: Totals
+    """Every deal matching the owner and stage filters, whatever its flags."""
 
 
 def summarise(
@@ -67,6 +70,8 @@ def summarise(
     # pipeline, weighted, qualified, flagged amount]; owners, stages and the total are
     # summed from the groups at the end (one accumulator per deal, not three).
     groups: dict[tuple[str, str, str], list[Any]] = {}
+    # With a flag filter, the listed deals' own groups: the totals shown are theirs.
+    listed: dict[tuple[str, str, str], list[Any]] = {} if want else groups
     masks: dict[int, int] = {}
     ordinal_of: dict[str | None, int] = {}  # close date -> ordinal << 11
     entries: list[Entry] = []
@@ -154,6 +159,16 @@ def summarise(
                 continue
         elif want:
             continue
+        if want:
+            own = listed.get(gkey)
+            if own is None:
+                own = listed[gkey] = [0, 0, 0.0, 0.0, 0.0, 0.0]
+            own[0] += 1
+            own[1] += 1
+            own[2] += amount_f
+            own[3] += amount_f * probability
+            own[4] += amount_f if passed else 0.0
+            own[5] += amount_f
         close_part = ordinal_of.get(close_s)
         if close_part is None:
             close_part = ordinal_of[close_s] = (
@@ -172,26 +187,31 @@ def summarise(
             if mask & bit:
                 flag_counts[fid] += n
 
+    scope_total = Totals("all")
+    for acc in groups.values():
+        _add(scope_total, acc)
     total = Totals("all")
     by_owner: dict[str, Totals] = {}
     by_stage = {s: Totals(s) for s in ((stage,) if stage else OPEN_STAGES)}
-    for (owner, deal_stage, _currency), acc in groups.items():
-        for t in (
-            total,
-            by_owner.get(owner) or by_owner.setdefault(owner, Totals(owner)),
-            by_stage.get(deal_stage) or by_stage.setdefault(deal_stage, Totals(deal_stage)),
-        ):
-            t.deals += acc[0]
-            t.flagged_deals += acc[1]
-            t.pipeline += acc[2]
-            t.weighted += acc[3]
-            t.qualified += acc[4]
-            t.flagged += acc[5]
+    for (owner, deal_stage, _currency), acc in listed.items():
+        _add(total, acc)
+        _add(by_owner.get(owner) or by_owner.setdefault(owner, Totals(owner)), acc)
+        _add(by_stage.get(deal_stage) or by_stage.setdefault(deal_stage, Totals(deal_stage)), acc)
     return Summary(
         entries=entries,
         by_owner={o: by_owner[o] for o in sorted(by_owner)},
         by_stage=by_stage,
         total=total,
         flag_counts=flag_counts,
-        currencies=tuple(sorted({c for _o, _s, c in groups})),
+        currencies=tuple(sorted({c for _o, _s, c in listed})),
+        scope_total=scope_total,
     )
+
+
+def _add(t: Totals, acc: list[Any]) -> None:
+    t.deals += acc[0]
+    t.flagged_deals += acc[1]
+    t.pipeline += acc[2]
+    t.weighted += acc[3]
+    t.qualified += acc[4]
+    t.flagged += acc[5]

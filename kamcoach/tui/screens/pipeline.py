@@ -290,6 +290,9 @@ class PipelineScreen(Screen[None]):
         totals.append(f"{money(t.qualified)} {t.share_qualified:.0%}  ", style="green")
         totals.append("flag ", style="bold")
         totals.append(f"{t.share_flagged:.0%} {t.flagged_deals}/{t.deals}", style="red")
+        scope = getattr(report, "scope_total", None)
+        if scope is not None and not self.filters.account:
+            totals.append(f"  of {scope.deals}", style="dim")  # the deals the flag filter kept
         self.query_one("#totals", Static).update(totals)
         info = Text(
             f"{len(self.rows)} deals · {self.filters.describe()} · sort: {SORTS[self.sort_index][1]}   "

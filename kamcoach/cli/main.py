@@ -107,6 +107,7 @@ def _register() -> None:
         pipeline_cmd,
         playbooks_cmd,
         prep_cmd,
+        review_cmd,
         tui_cmd,
     )
 
@@ -115,7 +116,7 @@ def _register() -> None:
     main.add_command(accounts_cmd.accounts)
     main.add_command(deals_cmd.deals)
     main.add_command(doctor_cmd.doctor)
-    for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd):
+    for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd, review_cmd):
         module.register(main)
     _add_db_option(main)
 

@@ -42,18 +42,29 @@ def _in_scope(column: str, clause: str, params: list[Any]) -> tuple[str, list[An
     return f"{column} IN (SELECT o.id FROM opportunities o WHERE {clause})", list(params)
 
 
+def _not_agreed(db: Database) -> str:
+    """Condition leaving out a manager's agreements (m014 ``verdict``: history, not a score).
+
+    An older file (no ``verdict`` column) has no agreements to leave out.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(review_scores)")}
+    return " AND s.verdict IS NOT 'agreed'" if "verdict" in columns else ""
+
+
 def load_effective_scores(
     db: Database, clause: str = "1", params: Iterable[Any] = ()
 ) -> dict[int, dict[str, tuple[int, str]]]:
-    """Per deal, criterion -> (score, status) of the effective review, in one query.
+    """Per deal, criterion -> (score, status) in force, in one query.
 
-    The effective review is the latest analyser review, with each criterion
-    overridden by the latest score a rep or manager gave it: a human who read
-    the account knows better than the note parser. Bulk twin of the per-deal
-    ``deal_analysis.effective_scores``.
+    The latest analyser review, with each criterion overridden by the latest
+    manager correction, else the latest rep score: a human who read the
+    account knows better than the note parser, and a manager's correction is
+    not undone by a later rep score. Bulk twin of ``review.in_force`` (and of
+    the ``deal_scores`` triggers).
     """
     in_an, p1 = _in_scope("r.opportunity_id", clause, list(params))
     in_hu, p2 = _in_scope("r.opportunity_id", clause, list(params))
+    in_hu += _not_agreed(db)
     sql = f"""
         WITH an AS (
             SELECT r.opportunity_id, r.id,
@@ -65,7 +76,8 @@ def load_effective_scores(
         hu AS (
             SELECT r.opportunity_id, s.criterion, s.score, s.status,
                    ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
-                                      ORDER BY r.created_at DESC, r.id DESC) AS rn
+                                      ORDER BY r.author_kind = 'rep',
+                                               r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
             WHERE r.author_kind IN ('rep', 'manager') AND {in_hu}
         )
@@ -127,17 +139,20 @@ def _latest_analyser_scores(db: Database, clause: str, params: list[Any]) -> dic
 def _human_scores(
     db: Database, scope_sql: str, params: list[Any]
 ) -> dict[int, tuple[tuple[str, int, str], ...]]:
-    """Per deal, the latest score a rep or manager gave each criterion (few deals have any).
+    """Per deal, the human score in force on each criterion (few deals have any).
 
+    The latest manager correction, else the latest rep score (``review.in_force``).
     ``scope_sql`` is a condition on ``r.opportunity_id``.
     """
+    scope_sql += _not_agreed(db)
     out: dict[int, list[tuple[str, int, str]]] = {}
     for opp, criterion, score, status in db.execute(
         f"""
         SELECT opportunity_id, criterion, score, status FROM (
             SELECT r.opportunity_id, s.criterion, s.score, s.status,
                    ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
-                                      ORDER BY r.created_at DESC, r.id DESC) AS rn
+                                      ORDER BY r.author_kind = 'rep',
+                                               r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
             WHERE r.author_kind IN ('rep', 'manager') AND {scope_sql}
         ) WHERE rn = 1

@@ -165,6 +165,7 @@ def test_sql_and_python_agree_on_every_sequence(sdb: Database) -> None:
                 "owner": "Alice",
                 "playbook": "meddic",
                 "created_at": "2026-01-01T00:00:00",
+                "stage_changed_at": "2026-01-01T00:00:00",
             }
         )
         for step in steps:

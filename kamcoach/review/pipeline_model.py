@@ -58,6 +58,8 @@ class DealRow:
     paused_until: date | None = None
     last_activity: date | None = None
     engaged_contacts: int = 0
+    forecast: str | None = None
+    """Forecast category of the deal's latest manager review that gave one (None: none)."""
 
     @property
     def flagged(self) -> bool:

@@ -358,6 +358,27 @@ def aggregate_facts(
     return {opp: tuple(v) for opp, v in out.items()}
 
 
+def latest_forecasts(db: Database) -> dict[int, str]:
+    """Per deal, the forecast category of its latest manager review that gave one.
+
+    One query over the manager reviews only (``idx_reviews_kind_opp`` starts
+    with the author kind, so the analyser's reviews, nearly all of them, are
+    never read); a handful of deals have one, so the review looks each deal up
+    in this dict instead of joining reviews per deal. Rows come oldest first
+    per deal, so the dict keeps the latest. A file without m014 has none.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+    if "forecast" not in columns:
+        return {}
+    return dict(
+        db.execute(
+            "SELECT opportunity_id, forecast FROM reviews "
+            "WHERE author_kind = 'manager' AND forecast IS NOT NULL "
+            "ORDER BY opportunity_id, created_at, id"
+        ).fetchall()
+    )
+
+
 def account_names(db: Database, clause: str, params: list[Any], everything: bool) -> dict[int, str]:
     """Names of the accounts of the deals in scope (a deal whose account is gone is dropped)."""
     scope = (

@@ -122,7 +122,12 @@ def add_contact(
         }
     )
     db["opportunity_contacts"].insert(
-        {"opportunity_id": deal_id, "contact_id": contact_id, "role": role, "engaged": int(engaged)}
+        {
+            "opportunity_id": deal_id,
+            "contact_id": contact_id,
+            "role": None if role == "unknown" else role,
+            "engaged": int(engaged),
+        }
     )
 
 

@@ -157,7 +157,7 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
                     {
                         "opportunity_id": o["id"],
                         "contact_id": link["contact_id"],
-                        "role": link.get("role", "unknown"),
+                        "role": link.get("role"),  # NULL: as the contact's buying role
                         "engaged": int(bool(link.get("engaged", True))),
                     }
                 )

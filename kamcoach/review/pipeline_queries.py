@@ -347,7 +347,7 @@ def aggregate_facts(
         SELECT oc.opportunity_id,
                SUM(oc.engaged = 1 AND c.left_company = 0),
                MAX(CASE WHEN c.left_company = 1
-                         AND (oc.role = 'champion' OR c.buying_role = 'champion')
+                         AND COALESCE(oc.role, c.buying_role) = 'champion'
                         THEN c.name END)
         FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
         WHERE {oc_scope} GROUP BY oc.opportunity_id

@@ -197,3 +197,19 @@ def test_help_teaches_with_examples(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "kamcoach review 12 --forecast commit" in result.output
     assert "--history" in result.output and "CRIT=SCORE:REASON" in result.output
+
+
+def test_deals_analyze_says_a_managers_score_stays_in_force(runner: CliRunner, rdb: Path) -> None:
+    """Re-analysing the notes writes an analyser review; the table says whose score counts."""
+    from test_review_support import add_note
+
+    db = open_db(rdb)
+    add_note(db, 1, "Our champion Sarah pushes the project internally. Budget approved by the CFO.")
+    db.close()
+    invoke(runner, rdb, "review", "1", "--correct", "champion=0:Sarah has no influence")
+    out = invoke(runner, rdb, "deals", "analyze", "1")
+    assert "in force" in out
+    assert "manager 0 (J. Doe, " in out and "corrected: Sarah has no influence) in force" in out
+    shown = json.loads(invoke(runner, rdb, "review", "1", "--format", "json"))
+    assert shown["scorecard"]["champion"]["by"] == "manager"
+    assert shown["scorecard"]["champion"]["score"] == 0

@@ -78,8 +78,9 @@ def print_scorecard(db: Database, playbooks: PlaybookSet, deal: dict[str, Any]) 
     lang = detect_deal_lang(repo.deal_notes(db, deal["id"]))
     found = deal_in_force(db, deal["id"])
     table = Table(title=Text(f"#{deal['id']} {deal['name']}: scores in force"), header_style="bold")
-    for col in ("criterion", "id", "score", "status", "by", "why"):
-        table.add_column(col)
+    for col in ("criterion", "id", "score", "status", "by"):
+        table.add_column(col, max_width=24 if col == "criterion" else None)
+    table.add_column("why", min_width=40)
     for cid in playbooks.playbook(deal["playbook"]).criteria_ids:
         criterion = playbooks.criteria.get(cid)
         f = found.get(cid)

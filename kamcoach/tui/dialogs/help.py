@@ -32,7 +32,9 @@ Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes,
 roles, the review trend, notes newest first with evidence highlighted (green supports,
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
-`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep).
+`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep) ·
+`m` manager's review: `y` agree, `0`-`3` correct (a reason is required), forecast,
+comment and next step, `ctrl+s` save. The evidence pane says which score is in force and why.
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

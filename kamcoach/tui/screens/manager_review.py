@@ -53,17 +53,6 @@ class ManagerReviewScreen(Screen[bool]):
         *(Binding(str(i), f"correct({i})", f"Correct to {i}", show=False) for i in range(4)),
     ]
 
-    DEFAULT_CSS = """
-    ManagerReviewScreen #mr-body { height: 1fr; }
-    ManagerReviewScreen #mr-left { width: 3fr; padding: 0 1; }
-    ManagerReviewScreen #mr-right { width: 2fr; padding: 0 1; border-left: vkey $primary 40%; }
-    ManagerReviewScreen #mr-criteria { height: auto; max-height: 12; }
-    ManagerReviewScreen #mr-why { height: auto; margin-top: 1; }
-    ManagerReviewScreen #mr-comment { height: 4; }
-    ManagerReviewScreen #mr-error { color: $error; height: auto; }
-    ManagerReviewScreen Input, ManagerReviewScreen Select { margin-bottom: 0; }
-    """
-
     def __init__(self, deal_id: int) -> None:
         super().__init__()
         self.deal_id = deal_id
@@ -109,7 +98,7 @@ class ManagerReviewScreen(Screen[bool]):
         table.add_column("Criterion", key="criterion", width=17)
         table.add_column("In force", key="score")
         table.add_column("By", key="by", width=2)
-        table.add_column("Review", key="decision")
+        table.add_column("Rev", key="decision", width=3)
         table.loading = True
         table.focus()
         self.load()
@@ -138,18 +127,19 @@ class ManagerReviewScreen(Screen[bool]):
         self.query_one("#mr-head", Static).update(head)
         self.criteria = list(view.playbook.criteria_ids)
         self.refresh_table()
-        self.query_one("#mr-criteria", DataTable).loading = False
+        table = self.query_one("#mr-criteria", DataTable)
+        table.loading = False
+        table.focus()  # a loading table cannot hold the focus: take it back once loaded
 
     # ------------------------------------------------------------ display
 
     def _decision(self, cid: str) -> Text:
+        """A short cell (the table fits its half at 80 columns); the pane below says more."""
         if cid in self.corrections:
             score, reason = self.corrections[cid]
-            text = Text(f"→ {score}", style="bold yellow")
-            text.append(": " + reason if reason else ": reason?", style="" if reason else "red")
-            return text
+            return Text(f"→{score}" + ("" if reason.strip() else "?"), style="bold yellow")
         if cid in self.agreed:
-            return Text("agreed", style="green")
+            return Text("✓", style="green")
         return Text("")
 
     def refresh_table(self) -> None:
@@ -192,6 +182,15 @@ class ManagerReviewScreen(Screen[bool]):
             return
         found = view.in_force.get(cid)
         text = Text()
+        if cid in self.corrections:
+            score, reason = self.corrections[cid]
+            text.append(f"your correction: {score}/3 ", style="bold yellow")
+            text.append(
+                reason.strip() or "(reason required)\n", style="" if reason.strip() else "red"
+            )
+            text.append("\n" if reason.strip() else "")
+        elif cid in self.agreed:
+            text.append("you agree with the score in force\n", style="green")
         if found is None:
             text.append("never scored: agreeing confirms 0\n", style="dim")
         else:
@@ -226,12 +225,11 @@ class ManagerReviewScreen(Screen[bool]):
         self.agreed.discard(cid)
         self.refresh_table()
         self.reason_for = cid
-        criterion = self.kapp.playbooks.criteria.get(cid)
-        name = criterion.name.get(self.view.lang) if criterion and self.view else cid
         self.query_one("#mr-reason-label", Label).update(
-            Text(f"Why {score}/3 for {name}? (required)")
+            Text(f"Why {score}/3 for {cid}? (required)")
         )
         field = self.query_one("#mr-reason", Input)
+        field.placeholder = "why (required), then enter"
         field.value = reason
         field.focus()
 
@@ -240,6 +238,9 @@ class ManagerReviewScreen(Screen[bool]):
         cid = self.reason_for
         if cid is not None and cid in self.corrections:
             self.corrections[cid] = (self.corrections[cid][0], event.value)
+            table = self.query_one("#mr-criteria", DataTable)
+            table.update_cell(cid, "decision", self._decision(cid))
+            self._show_why()
 
     @on(Input.Submitted, "#mr-reason")
     def _reason_done(self, _event: Input.Submitted) -> None:

@@ -213,3 +213,22 @@ def test_deals_analyze_says_a_managers_score_stays_in_force(runner: CliRunner, r
     shown = json.loads(invoke(runner, rdb, "review", "1", "--format", "json"))
     assert shown["scorecard"]["champion"]["by"] == "manager"
     assert shown["scorecard"]["champion"]["score"] == 0
+
+
+def test_hostile_names_and_reasons_are_shown_as_typed(runner: CliRunner, rdb: Path) -> None:
+    out = invoke(
+        runner,
+        rdb,
+        "review",
+        "1",
+        "--author",
+        "[/red]Eve",
+        "--correct",
+        "champion=1:[bold]no[/bold] access",
+        "--comment",
+        "[link=x]c[/link]",
+        "--show",
+    )
+    assert "[/red]Eve" in out and "[bold]no[/bold] access" in out
+    out = invoke(runner, rdb, "review", "1", "--history")
+    assert "[link=x]c[/link]" in out and "[/red]Eve" in out

@@ -178,6 +178,17 @@ def test_sql_and_python_agree_on_every_sequence(sdb: Database) -> None:
         assert python == stored.get(deal_id, {}), name
         assert python == bulk.get(deal_id, {}), name
         assert {cid: (f.score.score, f.author_kind) for cid, f in found.items()} == expected, name
+    # The pipeline review's other paths agree too: rebuilt from the reviews (the
+    # reference review) and from a file without deal_scores (the aggregating fallback).
+    from kamcoach.playbooks.loader import load_playbooks
+    from kamcoach.review.pipeline import review_pipeline, review_pipeline_reference
+
+    playbooks = load_playbooks()
+    today = BASE.date()
+    stored_report = review_pipeline(sdb, playbooks, today=today).to_dict()
+    assert review_pipeline_reference(sdb, playbooks, today=today).to_dict() == stored_report
+    sdb.execute("DROP TABLE deal_scores")
+    assert review_pipeline(sdb, playbooks, today=today).to_dict() == stored_report
 
 
 def test_python_rule_does_not_depend_on_the_order_given() -> None:

@@ -159,3 +159,19 @@ def test_review_screen_fits_80_columns(
             assert key.region.width > 0 and key.region.right <= 80, key.description
 
     run(app, scenario, size=(80, 24))
+
+
+def test_pipeline_row_shows_the_managers_forecast(
+    rdb: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    from kamcoach.records.manager_review import ManagerReviewInput, save_manager_review
+
+    save_manager_review(rdb, 1, playbooks, ManagerReviewInput(forecast="best_case"))
+    app = new_app(rdb, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        screen = pilot.app.screen
+        assert [r.forecast for r in screen.rows] == ["best_case"]
+        assert "best case" in str(screen.query_one("#pipeline-row").render())
+
+    run(app, scenario, size=(80, 24))

@@ -54,13 +54,14 @@ def _not_agreed(db: Database) -> str:
 def load_effective_scores(
     db: Database, clause: str = "1", params: Iterable[Any] = ()
 ) -> dict[int, dict[str, tuple[int, str]]]:
-    """Per deal, criterion -> (score, status) in force, in one query.
+    """Per deal, criterion -> (score, status) of the effective review, in one query.
 
-    The latest analyser review, with each criterion overridden by the latest
-    manager correction, else the latest rep score: a human who read the
-    account knows better than the note parser, and a manager's correction is
-    not undone by a later rep score. Bulk twin of ``review.in_force`` (and of
-    the ``deal_scores`` triggers).
+    The effective review is the latest analyser review, with each criterion
+    overridden by the latest score a rep gave it (a human who read the account
+    knows better than the note parser) and that by the latest correction a
+    manager made (m014: a later rep score never replaces it; a manager's
+    agreement does not pin the score). Bulk twin of the per-deal
+    ``deal_analysis.effective_scores`` and of the ``deal_scores`` triggers.
     """
     in_an, p1 = _in_scope("r.opportunity_id", clause, list(params))
     in_hu, p2 = _in_scope("r.opportunity_id", clause, list(params))
@@ -76,7 +77,7 @@ def load_effective_scores(
         hu AS (
             SELECT r.opportunity_id, s.criterion, s.score, s.status,
                    ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
-                                      ORDER BY r.author_kind = 'rep',
+                                      ORDER BY r.author_kind = 'manager' DESC,
                                                r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
             WHERE r.author_kind IN ('rep', 'manager') AND {in_hu}

@@ -129,7 +129,10 @@ def print_history(db: Database, deal_id: int, *, limit: int | None = None) -> No
         out.print(Text("no manager review yet", style="dim"))
         return
     shown = list(reversed(items))[:limit] if limit else list(reversed(items))
-    title = "Manager reviews" + (f" (latest {len(shown)} of {len(items)})" if limit else "")
+    more = len(shown) < len(items)
+    title = "Manager reviews" + (
+        f" (latest {len(shown)} of {len(items)}: --history)" if more else ""
+    )
     out.print(Text(title, style="bold"))
     for item in shown:
         line = Text(f"{item['at'][:10]} #{item['review_id']} ")

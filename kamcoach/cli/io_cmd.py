@@ -146,6 +146,8 @@ def import_(
         extra.append(f"{summary['history']} history changes")
     if plan.merged_accounts:
         extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
+    if plan.placed_stages:
+        extra.append(f"{len(plan.placed_stages)} unknown stage label(s) placed by probability")
     detail = f" ({', '.join(extra)})" if extra else ""
     what = "deals" if plan.kind == "opportunities" else "notes"
     bad = len(plan.bad_rows)
@@ -227,6 +229,12 @@ def _print_mapping(out: Console, plan: ImportPlan) -> None:
     )
     for given, existing in plan.merged_accounts[:10]:
         out.print(f"  account {given!r} is the same as {existing!r}", markup=False)
+    for label, (stage, percent) in plan.placed_stages.items():
+        out.print(
+            f"  stage {label!r} is not in the {plan.crm.label} mapping: placed at {stage} by "
+            f"its probability ({percent:g} %); add it under [stages] to decide yourself",
+            markup=False,
+        )
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -17,6 +17,7 @@ from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
+from kamcoach.palette import rich_style
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.review.config import FLAG_IDS, load_flag_config
 from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
@@ -32,13 +33,6 @@ from kamcoach.review.report import (
 from kamcoach.textsafe import plain
 
 PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
-_RICH_HEAT = {
-    None: "white on grey35",
-    0: "white on red3",
-    1: "black on dark_orange",
-    2: "black on yellow3",
-    3: "white on green4",
-}
 _SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
 
 
@@ -62,7 +56,7 @@ def heat_strip(deal: DealRow, playbooks: PlaybookSet) -> Text:
     for cid, score in deal.scores.items():
         short = playbooks.criteria[cid].short if cid in playbooks.criteria else cid
         gap = deal.statuses.get(cid) == "gap"
-        style = "white on dark_red" if gap else _RICH_HEAT.get(score, "")
+        style = rich_style(score, "gap" if gap else None)
         strip.append(f"{short}{'-' if score is None else score}", style=style)
         strip.append(" ")
     return strip

@@ -25,7 +25,7 @@ from kamcoach.io.import_index import MAX_PARAMS, TempIndex
 from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
-from kamcoach.io.values import parse_amount
+from kamcoach.io.values import parse_amount, parse_percent
 from kamcoach.storage.repo import TRACKED_FIELDS
 
 _DEAL_COLUMNS = (
@@ -104,7 +104,7 @@ class _DealPass:
         self.crm = plan.crm
         self.source = plan.crm.name
         self.accounts = Accounts(db, self.source)
-        self.reader = _DealReader(plan.crm)
+        self.reader = _DealReader(plan.crm, plan.placed_stages)
         self.next_account = _next_id(db, "accounts")
         self.next_contact = _next_id(db, "contacts")
         self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
@@ -427,9 +427,11 @@ class _DealReader:
     cleared past :data:`_CACHE_MAX` entries, so they stay small).
     """
 
-    def __init__(self, crm: CrmMapping) -> None:
+    def __init__(self, crm: CrmMapping, placed: dict[str, tuple[str, float]] | None = None) -> None:
         self.crm = crm
-        self.stages: dict[tuple[str, str], str] = {}
+        #: CRM stage label -> (stage, probability) for labels placed by their probability
+        self.placed = placed if placed is not None else {}
+        self.stages: dict[tuple[str, str, str], str] = {}
         self.types: dict[str, str | None] = {}
         self.days: dict[str, str | None] = {}
         self.moments: dict[str, str | None] = {}
@@ -439,10 +441,13 @@ class _DealReader:
         name = row.required("name", "deal name")
         account = row.required("account", "account name")
         status, raw_stage = get("status", ""), get("stage", "")
-        stage = self.stages.get((status, raw_stage))
+        # The probability only matters for a label no mapping knows; it is part of
+        # the key because two rows may give one unknown label different ones.
+        stage_key = (status, raw_stage, get("probability", ""))
+        stage = self.stages.get(stage_key)
         if stage is None:
             stage = self._stage(row, status, raw_stage)
-            _remember(self.stages, (status, raw_stage), stage)
+            _remember(self.stages, stage_key, stage)
         amount = currency = None
         raw_amount = get("amount", "")
         if raw_amount:
@@ -516,7 +521,17 @@ class _DealReader:
         try:
             return crm.map_stage(raw_stage)
         except ValueError as exc:
-            raise RowError(str(exc)) from None
+            unknown = str(exc)
+        raw_probability = row.values.get("probability", "")
+        if not raw_probability:
+            raise RowError(unknown)
+        try:
+            percent = parse_percent(raw_probability)
+        except ValueError as exc:
+            raise RowError(f"{unknown}; column {row.header('probability')!r}: {exc}") from None
+        stage = crm.stage_for_probability(percent)
+        self.placed.setdefault(raw_stage, (stage, percent))
+        return stage
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:

@@ -136,6 +136,8 @@ class ImportPlan:
     contact_only: int = 0
     bad_rows: BadRows = field(default_factory=BadRows)
     merged_accounts: list[tuple[str, str]] = field(default_factory=list)
+    #: CRM stage labels no mapping knows, placed by the win probability the export gives
+    placed_stages: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: True once the plan's writes are committed.
     applied: bool = False
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from kamcoach.domain.stages import DEAL_TYPES, STAGES
+from kamcoach.domain.stages import DEAL_TYPES, DEFAULT_PROBABILITY, STAGES
 from kamcoach.errors import InputError
 from kamcoach.paths import config_dir, playbooks_dir
 
@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contact_title",
         "contact_email",
         "created_at",
+        "probability",
     ),
     "notes": (
         "external_id",
@@ -73,7 +74,15 @@ DATE_FIELDS: frozenset[str] = frozenset({"close_date", "created_at"})
 HEADER_CUTOFF = 88.0
 STAGE_CUTOFF = 90.0
 
-_TOP_KEYS = ("crm", "label", "default_currency", *KINDS, "stages", "types")
+_TOP_KEYS = (
+    "crm",
+    "label",
+    "default_currency",
+    *KINDS,
+    "stages",
+    "types",
+    "stage_probability",
+)
 
 
 class MappingError(InputError):
@@ -115,9 +124,18 @@ class CrmMapping:
     stage_labels: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     default_currency: str = "EUR"
+    #: kamcoach stage -> the win probability (percent) the CRM's default pipeline gives it
+    stage_probability: dict[str, float] = field(default_factory=dict)
 
-    def map_stage(self, value: str) -> str:
-        """The kamcoach stage for a CRM stage name; ValueError naming the known ones."""
+    def map_stage(self, value: str, probability: float | None = None) -> str:
+        """The kamcoach stage for a CRM stage name.
+
+        A label no mapping knows (CRMs rename their default stages between
+        versions and translations, and teams add their own) is placed by the
+        win probability the export gives it, when it gives one: the stage whose
+        probability in this CRM's default pipeline is closest. Otherwise the
+        ValueError proposes the closest known label and the mapping line to add.
+        """
         key = normalise(value)
         if key in self.stages:
             return self.stages[key]
@@ -129,11 +147,42 @@ class CrmMapping:
             )
             if best is not None:
                 return self.stages[best[0]]
+        if probability is not None:
+            return self.stage_for_probability(probability)
+        raise ValueError(self.unknown_stage(value))
+
+    def stage_for_probability(self, percent: float) -> str:
+        """The stage whose probability is closest to ``percent`` (ties: the earlier stage).
+
+        100 % reads as won and 0 % as lost only when the CRM says so exactly:
+        an open stage at 5 % is early in the funnel, not lost.
+        """
+        table = self.stage_probability or {s: p * 100 for s, p in DEFAULT_PROBABILITY.items()}
+        if percent >= 100:
+            return "closed_won"
+        if percent <= 0:
+            return "closed_lost"
+        open_stages = [s for s in STAGES if s in table and s not in ("closed_won", "closed_lost")]
+        return min(open_stages, key=lambda s: (abs(table[s] - percent), STAGES.index(s)))
+
+    def unknown_stage(self, value: str) -> str:
+        """Why ``value`` cannot be mapped, with the closest known label and the line to add."""
         known = sorted(set(self.stage_labels.values()))
-        raise ValueError(
-            f"unknown {self.label} stage {value!r} (known: {', '.join(known)}; "
-            f"add it under [stages] in a mapping file)"
-        )
+        hint = ""
+        if self.stages:
+            best = process.extractOne(
+                normalise(value), list(self.stages), scorer=fuzz.token_set_ratio
+            )
+            if best is not None:
+                label, stage = self.stage_labels[best[0]], self.stages[best[0]]
+                hint = (
+                    f"; closest known: {label!r} ({stage}). If that is right, add the line "
+                    f'{_toml_key(value)} = "{stage}" under [stages] in '
+                    f'{config_dir() / "crm" / f"{self.name}.toml"} (with crm = "{self.name}")'
+                )
+        if not hint:
+            hint = "; add it under [stages] in a mapping file"
+        return f"unknown {self.label} stage {value!r}{hint} (known: {', '.join(known)})"
 
     def map_status(self, value: str) -> str | None:
         """A closed stage for a won/lost status; None for open or unknown statuses."""
@@ -148,6 +197,11 @@ class CrmMapping:
 
 
 # ---------------------------------------------------------------- loading
+
+
+def _toml_key(text: str) -> str:
+    """``text`` as a TOML quoted key (quotes and backslashes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -226,6 +280,19 @@ def _apply_file(mappings: dict[str, CrmMapping], path: Path, data: dict[str, Any
             store[normalise(crm_value)] = ours
             if table == "stages":
                 target.stage_labels[normalise(crm_value)] = crm_value
+    if "stage_probability" in data:
+        entries = data["stage_probability"]
+        if not isinstance(entries, dict):
+            raise MappingError(path, "stage_probability", "must be a table of stage = percent")
+        for stage, percent in entries.items():
+            key = f"stage_probability.{stage}"
+            if stage not in STAGES:
+                raise MappingError(path, key, f"{stage!r} is not one of {', '.join(STAGES)}")
+            if isinstance(percent, bool) or not isinstance(percent, int | float):
+                raise MappingError(path, key, "must be a number of percent (0-100)")
+            if not 0 <= percent <= 100:
+                raise MappingError(path, key, f"{percent} is not between 0 and 100")
+            target.stage_probability[stage] = float(percent)
     if existing is None and not target.fields:
         raise MappingError(path, "", "a new CRM needs [opportunities.fields] or [notes.fields]")
     target.sources.append(path)

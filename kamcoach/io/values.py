@@ -325,3 +325,26 @@ def parse_date(text: str | None, order: str = "dmy") -> date | None:
     """Like :func:`parse_datetime` but keeps the day only."""
     moment = parse_datetime(text, order)
     return moment.date() if moment else None
+
+
+def parse_percent(text: str) -> float:
+    """A win probability as a percent: "20", "20 %", "20,5%" or a fraction "0.2".
+
+    CRMs export probabilities either way (Salesforce "Probability (%)" as 20,
+    HubSpot's deal probability as 0.2): a number with a decimal separator and
+    no percent sign that is at most 1 is read as a fraction.
+    """
+    raw = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    percent = raw.endswith("%")
+    number = raw.rstrip("%").strip().replace(",", ".")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a probability") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text!r} is not a probability")
+    if not percent and "." in number and 0 <= value <= 1:
+        value *= 100
+    if not 0 <= value <= 100:
+        raise ValueError(f"{text!r} is not between 0 and 100 %")
+    return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from kamcoach import palette
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Method, PlaybookSet
 from kamcoach.review.coaching import RepCoaching
@@ -18,13 +19,19 @@ from kamcoach.review.pipeline import DealRow, PipelineReport, Totals
 from kamcoach.review.prep import phase_label
 from kamcoach.textsafe import md
 
-#: Heat colours for scores 0-3, None (not analysed) and a stated gap.
-HEAT = {0: "#d73027", 1: "#fc8d59", 2: "#fee08b", 3: "#1a9850", None: "#d9d9d9", "gap": "#a50026"}
-SCORE_BANDS: tuple[tuple[str, float, float, str], ...] = (
-    ("0-24", 0, 25, "#d73027"),
-    ("25-49", 25, 50, "#fc8d59"),
-    ("50-74", 50, 75, "#fee08b"),
-    ("75-100", 75, 101, "#1a9850"),
+#: Heat colours for scores 0-3, None (not analysed) and a stated gap: the shared palette.
+HEAT: dict[int | str | None, str] = {score: palette.background(score) for score in range(4)}
+HEAT[None] = palette.NONE_COLOUR
+HEAT["gap"] = palette.GAP_COLOUR
+#: Overall-score bands, coloured like the 0-3 step they match (palette.band_score).
+SCORE_BANDS: tuple[tuple[str, float, float, str], ...] = tuple(
+    (label, lo, hi, palette.SCORE_COLOURS[palette.band_score(lo)])
+    for label, lo, hi in (
+        ("0-24", 0, 25),
+        ("25-49", 25, 50),
+        ("50-74", 50, 75),
+        ("75-100", 75, 101),
+    )
 )
 DEFAULT_LIMIT = 100
 
@@ -181,7 +188,7 @@ def svg_heat_map(deals: Sequence[DealRow], playbooks: PlaybookSet) -> str:
                 f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}">'
                 f"<title>#{deal.id} {escape(cid)}: {text}{' (gap)' if gap else ''}</title></rect>"
                 f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 3:.0f}" '
-                f'text-anchor="middle">{text}</text>'
+                f'text-anchor="middle" fill="{palette.foreground(colour)}">{text}</text>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -348,7 +355,7 @@ def _html_heat(deal: DealRow, shorts: dict[str, str]) -> str:
     for cid, score in deal.scores.items():
         gap = deal.statuses.get(cid) == "gap"
         colour = HEAT["gap"] if gap else HEAT[score]
-        fg = "#fff" if gap or score in (0, 3) else "#222"
+        fg = palette.foreground(colour)
         text = "-" if score is None else str(score)
         cells.append(
             f'<span class="heat" style="background:{colour};color:{fg}" '

@@ -1,7 +1,8 @@
 """The criterion heat strip: one coloured cell per criterion, in playbook order.
 
-A manager reads a whole pipeline's qualification at a glance: red for a
-stated gap, orange for nothing, yellow for mentioned, green for specific or
+A manager reads a whole pipeline's qualification at a glance, in the colours
+of :mod:`kamcoach.palette` (the same in the CLI and the HTML report): wine for
+a stated gap, orange for nothing, sand for mentioned, blues for specific and
 validated.
 """
 
@@ -11,18 +12,13 @@ from collections.abc import Mapping
 
 from rich.text import Text
 
+from kamcoach.palette import rich_style
 from kamcoach.playbooks.model import Playbook, PlaybookSet
 from kamcoach.review.prep import status_label
 
-#: Background colour per score; a stated gap gets its own red.
-SCORE_STYLE = {
-    None: "on grey30",
-    0: "black on dark_orange",
-    1: "black on yellow",
-    2: "black on green3",
-    3: "black on green4",
-}
-GAP_STYLE = "white on red3"
+#: Style per score and for a stated gap, from the shared palette.
+SCORE_STYLE = {score: rich_style(score) for score in (None, 0, 1, 2, 3)}
+GAP_STYLE = rich_style(0, "gap")
 
 
 def heat_strip(

@@ -108,18 +108,22 @@ def test_table_output_refuses_output_file(
 
 
 def test_coach_formats(runner: CliRunner, small_db: Path) -> None:
-    data = json.loads(invoke(runner, small_db, "coach", "--format", "json"))
+    # Alice has one deal: ranked only when told a single deal is enough.
+    data = json.loads(invoke(runner, small_db, "coach", "--format", "json", "--min-deals", "1"))
     alice = next(r for r in data if r["owner"] == "Alice")
-    assert alice["weakest"] == ["economic_buyer"]
-    eb = next(c for c in alice["criteria"] if c["criterion"] == "economic_buyer")
+    (meddic,) = alice["playbooks"]
+    assert meddic["playbook"] == "meddic" and meddic["weakest"] == ["economic_buyer"]
+    eb = next(c for c in meddic["criteria"] if c["criterion"] == "economic_buyer")
     assert eb["missing"] == 1 and eb["questions"]
     assert alice["trend"]["recent"] == 70 and alice["trend"]["previous"] == 30
     assert alice["trend"]["direction"] == "up"
-    table = invoke(runner, small_db, "coach", "--owner", "Alice", "--lang", "fr")
+    table = invoke(
+        runner, small_db, "coach", "--owner", "Alice", "--lang", "fr", "--min-deals", "1"
+    )
     assert "Practise Décideur économique" in table  # criterion names follow the language too
     assert "Qualification intégrée, vers la" in table  # the phase by name and timing, in French
     assert "Bob" not in table
-    md = invoke(runner, small_db, "coach", "--format", "md")
+    md = invoke(runner, small_db, "coach", "--format", "md", "--min-deals", "1")
     assert "## Alice" in md and "Practise: Economic Buyer" in md
     assert "_Qualification woven in, about" in md and "_qualification_" not in md
     html = invoke(runner, small_db, "coach", "--format", "html")
@@ -134,9 +138,11 @@ def test_coach_practises_in_each_reps_language(runner: CliRunner, small_db: Path
     db.close()
     data = json.loads(invoke(runner, small_db, "coach", "--format", "json"))
     assert {r["owner"]: r["lang"] for r in data} == {"Alice": "fr", "Bob": "en"}
-    table = invoke(runner, small_db, "coach", "--owner", "Alice")
+    table = invoke(runner, small_db, "coach", "--owner", "Alice", "--min-deals", "1")
     assert "Qualification intégrée" in table
-    forced = invoke(runner, small_db, "coach", "--owner", "Alice", "--lang", "en")
+    forced = invoke(
+        runner, small_db, "coach", "--owner", "Alice", "--lang", "en", "--min-deals", "1"
+    )
     assert "Qualification woven in" in forced and "Qualification intégrée" not in forced
 
 

@@ -251,15 +251,45 @@ def test_shrunk(tdb: Database, playbooks: PlaybookSet) -> None:
         ("Mauvaise nouvelle : Paul a quitté la société.", True),
         ("Paul a quitte la societe hier", True),
         ("Paul a quitté l’entreprise", True),
+        ("Bad news: our champion left.", True),
         ("Paul left for lunch; the company is fine.", False),
+        ("Paul has not left the company.", False),
+        ("Need to find out if Paul is leaving the company.", False),
+        ("Rachel Stone left the company.", False),  # not the deal's champion
     ],
 )
 def test_champion_lost_from_notes(
     tdb: Database, playbooks: PlaybookSet, text: str, fires: bool
 ) -> None:
+    """A note saying the champion left raises a departure proposal, and the flag quotes it.
+
+    The people extractor reads the note when it is analysed (no phrase list);
+    until the rep decides, the flag says it is not confirmed yet.
+    """
+    from kamcoach.review.deal_analysis import analyze_deal
+    from kamcoach.storage import repo
+
     add_deal(tdb, 1)
-    add_note(tdb, 1, text)
-    assert ("champion_lost" in flags_of(run(tdb, playbooks), 1)) is fires
+    tdb["contacts"].insert(
+        {
+            "id": 11,
+            "account_id": 1,
+            "name": "Paul Vasseur",
+            "buying_role": "champion",
+            "created_at": moment(-300),
+        }
+    )
+    tdb["opportunity_contacts"].insert({"opportunity_id": 1, "contact_id": 11, "engaged": 1})
+    repo.add_note(tdb, 1, text, created_at=moment(-1))
+    analyze_deal(tdb, 1, playbooks)
+    departures = tdb.execute(
+        "SELECT COUNT(*) FROM proposals WHERE kind = 'departure' AND status = 'open'"
+    ).fetchone()[0]
+    reason = flags_of(run(tdb, playbooks), 1).get("champion_lost")
+    assert (reason is not None) is fires
+    if fires:
+        assert departures == 1
+        assert "not confirmed yet" in reason and text.strip() in reason
 
 
 def test_champion_lost_from_contact(tdb: Database, playbooks: PlaybookSet) -> None:

@@ -49,8 +49,9 @@ from kamcoach.analysis.evidence.model import NOT_A_DEAL
 from kamcoach.analysis.language import load_language
 from kamcoach.analysis.nlp import CHUNK_CHARS, english_uses_model, get_pipeline
 from kamcoach.analysis.patterns import Compiled, compiled_for
-from kamcoach.analysis.people import contact_mentions, finish_people
-from kamcoach.analysis.result import NoteAnalysis, Person
+from kamcoach.analysis.people import contact_mentions, people_of
+from kamcoach.analysis.people_rules import load_people_rules
+from kamcoach.analysis.result import NoteAnalysis, PersonProposal
 from kamcoach.analysis.segments import segment_starts
 from kamcoach.domain.models import CriterionScore, Evidence
 from kamcoach.domain.scoring import overall_score, status_for
@@ -60,9 +61,11 @@ from kamcoach.playbooks.model import LANGS, Playbook, PlaybookSet
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+#: The people extractor's component name (kamcoach.analysis.people_extract.COMPONENT).
+PEOPLE_COMPONENT = "kamcoach_people"
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "7"
+ENGINE_REVISION = "8"
 #: How the trained model and the rules combine: "model" (the rules' findings stand, the
 #: trained model adds the evidence and gaps they have no cue for, both vetoed on teaching
 #: text), "rules" (rules alone, for comparison).
@@ -108,6 +111,7 @@ def analyser_version(playbooks: PlaybookSet) -> str:
     for lang in LANGS:
         cues = load_language(lang)
         digest.update(repr((sorted(cues.stopwords), cues.context, cues.people)).encode())
+        digest.update(repr(load_people_rules(lang).digest_parts()).encode())
     return f"{__version__}+r{ENGINE_REVISION}.{digest.hexdigest()[:10]}"
 
 
@@ -131,7 +135,7 @@ class _Item:
 @dataclass(slots=True)
 class _Collected:
     items: list[_Item]
-    people: list[Person]
+    proposals: list[PersonProposal]
     highlights: list[tuple[int, int, str, bool]]
 
 
@@ -416,6 +420,18 @@ def _market_rivals(doc: Doc, a: int, s: int, e: int, customer_line: bool) -> boo
     return bool(window & MARKET_WORDS) or customer_line
 
 
+def _proposals(doc: Doc, base: int) -> list[PersonProposal]:
+    """The people extractor's proposals of one chunk, in note offsets (none without it)."""
+    found = doc._.kc_people if doc.has_extension("kc_people") else None
+    if not found:
+        return []
+    if base:
+        for p in found:
+            p.start += base
+            p.end += base
+    return list(found)
+
+
 class _Analyser:
     """Compiled rules for one pipeline; turns Docs into collected evidence."""
 
@@ -503,62 +519,6 @@ class _Analyser:
                 i += 1
         return spans
 
-    def _people(
-        self,
-        doc: Doc,
-        base: int,
-        seg_starts: list[int],
-        spans: list[tuple[int, int]],
-        seg_hits: dict[int, dict[str, list[Any]]],
-        positive_cues: dict[int, list[tuple[str, int, int]]],
-        contacts: Sequence[dict[str, Any]],
-    ) -> list[Person]:
-        people: list[Person] = []
-        for s, e in sorted(spans):
-            seg = bisect_right(seg_starts, s) - 1
-            hits = seg_hits.get(seg, {})
-            title, title_kind, best = None, None, 99
-            for kind in ("eb_title", "title"):
-                for ts, te in hits.get(kind, ()):
-                    dist = ts - e if ts >= e else s - te
-                    if 0 <= dist <= 4 and dist < best:
-                        best, title, title_kind = dist, doc[ts:te].text, kind
-            role = "economic_buyer" if title_kind == "eb_title" else None
-            if role is None:
-                persons_in_seg = [p for p in spans if bisect_right(seg_starts, p[0]) - 1 == seg]
-                for cid, cs, _ce in positive_cues.get(seg, ()):
-                    if cid not in ("champion", "economic_buyer", "authority"):
-                        continue
-                    before = [p for p in persons_in_seg if p[1] <= cs]
-                    subject = (
-                        before[-1]
-                        if before
-                        else (persons_in_seg[0] if len(persons_in_seg) == 1 else None)
-                    )
-                    if subject == (s, e):
-                        role = "champion" if cid == "champion" else "economic_buyer"
-                        if role == "champion":
-                            break
-            if self.rule_people and title is None and role is None:
-                prefixed = (
-                    s > 0
-                    and "name_prefix" in hits
-                    and any(te == s for _ts, te in hits["name_prefix"])
-                )
-                if not prefixed and not (contacts and contact_mentions(doc[s:e].text, contacts)):
-                    continue
-            span = doc[s:e]
-            people.append(
-                Person(
-                    name=span.text,
-                    title=title,
-                    role=role,
-                    start=base + span.start_char,
-                    end=base + span.end_char,
-                )
-            )
-        return people
-
     # ------------------------------------------------------------ evidence
 
     def collect(
@@ -569,7 +529,7 @@ class _Analyser:
         contacts: Sequence[dict[str, Any]] = (),
         text: str | None = None,
     ) -> _Collected:
-        """Evidence, people and highlights of one parsed chunk.
+        """Evidence, people proposals and highlights of one parsed chunk.
 
         ``text`` is the string the doc was made from (equal to ``doc.text``, which
         spaCy rebuilds token by token on every access: passing it saves that).
@@ -847,8 +807,7 @@ class _Analyser:
             for item in rule_best[seg].values():
                 items.append(item)
                 highlights.append((item.cue_start, item.cue_end, item.cid, item.negated))
-        people = self._people(doc, base, seg_starts, spans, seg_hits, positive_cues, contacts)
-        return _Collected(items, people, highlights)
+        return _Collected(items, _proposals(doc, base), highlights)
 
     def _merge_model(
         self,
@@ -1137,13 +1096,17 @@ def _finish(
 ) -> NoteAnalysis:
     items = [i for c in collected for i in c.items]
     scores = _score_items(items, criteria or pb.criteria_ids, text)
-    people = finish_people([p for c in collected for p in c.people], contacts)
+    proposals: dict[tuple[str, int, str, str], PersonProposal] = {}
+    for c in collected:
+        for p in c.proposals:
+            proposals.setdefault(p.key(), p)
     analysis = NoteAnalysis(
         lang=lang,
         playbook=pb.id,
         scores={cid: scores[cid] for cid in pb.criteria_ids} if criteria is None else scores,
         overall=overall_score(pb, scores),
-        people=people,
+        people=people_of(list(proposals.values())),
+        proposals=list(proposals.values()),
         id=note_id,
     )
     analysis.highlights = sorted(h for c in collected for h in c.highlights)
@@ -1166,11 +1129,14 @@ def analyze_text(
     contacts: Sequence[dict[str, Any]] = (),
     note_id: Any = None,
     criteria: Sequence[str] | None = None,
+    people: Sequence[dict[str, Any]] | None = None,
 ) -> NoteAnalysis:
     """Analyse one note. ``contacts`` are the deal's known contacts (id, name, title).
 
     ``criteria`` (all criterion ids, for the accuracy benchmark) overrides the
-    playbook's list of criteria to score.
+    playbook's list of criteria to score. ``people`` (default ``contacts``) are
+    the contacts the people extractor links names to: the account's, with
+    their role on the deal, stance and ``left_company``; they change no score.
     """
     text = _clean(text)
     pb = _playbook(playbooks, playbook)
@@ -1188,7 +1154,12 @@ def analyze_text(
             bases.append((base, chunk))
             yield chunk
 
-    for doc in analyser.nlp.pipe(texts(), batch_size=1):
+    cfg = (
+        {PEOPLE_COMPONENT: {"contacts": list(contacts if people is None else people)}}
+        if PEOPLE_COMPONENT in analyser.nlp.pipe_names
+        else {}
+    )
+    for doc in analyser.nlp.pipe(texts(), batch_size=1, component_cfg=cfg):
         base, chunk = bases.pop(0)
         collected.append(analyser.collect(doc, base, mixed, contacts, chunk))
         del doc

@@ -5,7 +5,8 @@ en_core_web_sm 3.8.0 under another name, pinned and hash-checked by a test):
 lemmas, the dependency parse and entities feed the evidence model. Without the
 English package, English falls back to ``spacy.blank("en")`` with a
 sentencizer and rules supply entities. The trained evidence component
-(``kamcoach_evidence``) is added last when its weights are present.
+(``kamcoach_evidence``) is added last when its weights are present, after the
+people extractor (``kamcoach_people``, :mod:`kamcoach.analysis.people_extract`).
 Nothing here runs at import time: ``import kamcoach.cli.main`` never loads
 spaCy. Pipelines are cached per process behind a lock, so the TUI can call
 :func:`preload` from a worker thread while the CLI calls :func:`get_pipeline`.
@@ -66,6 +67,10 @@ def _load(lang: str, with_evidence: bool = True) -> Language:
         raise KamcoachError(f"unsupported language {lang!r} (allowed: fr, en)")
     nlp.max_length = CHUNK_CHARS + 1000
     if with_evidence:
+        from kamcoach.analysis.people_extract import COMPONENT as PEOPLE
+
+        # The people extractor reads the parse and the entities; it changes no score.
+        nlp.add_pipe(PEOPLE, last=True)
         from kamcoach.analysis.evidence.model import COMPONENT, weights_available
 
         if weights_available():

@@ -6,7 +6,9 @@ sign or hold the budget; a champion candidate when the clause reports an
 *action* for us ("pushes internally", "nous a présenté", "shared the internal
 deck"), never mere enthusiasm. Names are linked to the deal's known contacts
 with rapidfuzz (accents, typos, first name only); the others are proposed as
-new contacts (``contact_id`` is None).
+new contacts (``contact_id`` is None). The reading itself is the people
+extractor's (:mod:`kamcoach.analysis.people_extract`); this module holds the
+name matching it and the analyser share.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kamcoach.analysis.language import unaccent
-from kamcoach.analysis.result import Person
+from kamcoach.analysis.result import Person, PersonProposal
 
 #: A first-name-only or typo'd mention links to a contact at this similarity (0-100).
 LINK_THRESHOLD = 85.0
@@ -87,25 +89,30 @@ def contact_mentions(text: str, contacts: Sequence[dict[str, Any]]) -> list[tupl
     return merged
 
 
-def finish_people(people: list[Person], contacts: Sequence[dict[str, Any]]) -> list[Person]:
-    """Link to contacts, fill titles from the contact record, merge duplicates."""
+def people_of(proposals: Sequence[PersonProposal]) -> list[Person]:
+    """The people a note names with a title or a role, one per person (for ``analyze``).
+
+    Read from the note's proposals (:mod:`kamcoach.analysis.people_extract`), so
+    the people list and the proposals never disagree. An advocate is a champion
+    candidate.
+    """
     out: dict[str, Person] = {}
-    for person in people:
-        contact = link_contact(person.name, contacts)
-        if contact is not None:
-            person.contact_id = contact.get("id")
-            if not person.title and contact.get("title"):
-                person.title = contact["title"]
-            key = f"contact:{person.contact_id}"
-        else:
-            key = "name:" + norm_name(person.name)
-        known = out.get(key)
-        if known is None:
-            out[key] = person
+    for p in proposals:
+        if p.name is None and p.contact_id is None:
             continue
-        if len(person.name) > len(known.name) and contact is None:
-            known.name = person.name
-        known.title = known.title or person.title
-        if person.role == "economic_buyer" or known.role is None:
-            known.role = person.role or known.role
+        key = (
+            f"contact:{p.contact_id}"
+            if p.contact_id is not None
+            else "name:" + norm_name(p.name or "")
+        )
+        person = out.get(key)
+        if person is None:
+            person = out[key] = Person(
+                name=p.name or "", title=p.title, contact_id=p.contact_id, start=p.start, end=p.end
+            )
+        person.title = person.title or p.title
+        if p.kind in ("contact", "role") and p.value:
+            person.role = p.value
+        elif p.kind == "stance" and p.value == "advocate" and person.role is None:
+            person.role = "champion"
     return list(out.values())

@@ -28,6 +28,39 @@ class Person:
 
 
 @dataclass(slots=True)
+class PersonProposal:
+    """What one sentence of a note says about a person, for the rep to accept or dismiss.
+
+    ``kind``: 'contact' (a person named with a title or a buying role who is not
+    a contact yet), 'role', 'stance', 'departure' or 'arrival'. ``value`` is the
+    buying role (contact, role), the stance (stance), the role the note gave the
+    person who left ('champion' for "our champion left") or the title (arrival).
+    Offsets are characters of the note; ``quote`` is the sentence.
+    """
+
+    kind: str
+    quote: str
+    start: int
+    end: int
+    lang: str
+    name: str | None = None
+    """As written in the note; None for "a new CFO arrived" or "our champion left"."""
+    title: str | None = None
+    value: str | None = None
+    contact_id: int | None = None
+    """The known contact it is about (rapidfuzz link), None when not a contact yet."""
+
+    def key(self) -> tuple[str, int, str, str]:
+        """The proposals table's unique key within one note."""
+        return (
+            self.kind,
+            -1 if self.contact_id is None else self.contact_id,
+            (self.name or "").lower(),
+            self.value or "",
+        )
+
+
+@dataclass(slots=True)
 class NoteAnalysis:
     """Per-criterion scores and evidence for one note."""
 
@@ -36,6 +69,8 @@ class NoteAnalysis:
     scores: dict[str, CriterionScore]
     overall: float
     people: list[Person] = field(default_factory=list)
+    proposals: list[PersonProposal] = field(default_factory=list)
+    """What the note says about people (:mod:`kamcoach.analysis.people_extract`)."""
     id: str | int | None = None
     highlights: list[tuple[int, int, str, bool]] = field(default_factory=list)
     """Cue spans ``(start, end, criterion, negated)`` for display; not serialised."""
@@ -61,6 +96,7 @@ class NoteAnalysis:
             },
             "overall": self.overall,
             "people": [{"name": p.name, "title": p.title, "role": p.role} for p in self.people],
+            "proposals": [asdict(p) for p in self.proposals],
             **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
@@ -82,6 +118,7 @@ class NoteAnalysis:
                 for cid, c in data["criteria"].items()
             },
             people=[Person(**p) for p in data.get("people", [])],
+            proposals=[PersonProposal(**p) for p in data.get("proposals", [])],
             warnings=list(data.get("warnings", [])),
         )
 

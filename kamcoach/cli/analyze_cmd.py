@@ -368,6 +368,11 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
                 f"deal #{row['id']}: {stats.notes} notes, {stats.analysed} analysed, "
                 f"{stats.cached} unchanged; review {'saved' if stats.saved else 'unchanged'}"
             )
+            if stats.proposals:
+                click.echo(
+                    f"{stats.proposals} new proposal(s) about people: "
+                    f"kamcoach proposals list {row['id']}"
+                )
     rows = [
         {
             "deal": deal_id,

@@ -45,10 +45,11 @@ BAD_ROWS_SHOWN = 50
 )
 @click.option(
     "--kind",
-    type=click.Choice(["auto", "opportunities", "notes"]),
+    type=click.Choice(["auto", "opportunities", "notes", "contacts"]),
     default="auto",
     show_default=True,
-    help="Deals (opportunities) or notes/activities; detected from the headers by default.",
+    help="Deals (opportunities), notes/activities or contacts (people); detected from the "
+    "headers by default.",
 )
 @click.option(
     "--date-format",
@@ -80,7 +81,7 @@ def import_(
     bad_rows_path: Path | None,
     force: bool,
 ) -> None:
-    """Import a Salesforce, HubSpot or Pipedrive CSV export (deals or notes).
+    """Import a Salesforce, HubSpot or Pipedrive CSV export (deals, notes or contacts).
 
     A file from `kamcoach export deals`, edited in a spreadsheet, comes back
     the same way (deals matched by account and name; score columns ignored).
@@ -94,6 +95,13 @@ def import_(
     history. Bad rows are listed with their row number (the header is row
     1) and then nothing is written (exit code 1) unless --skip-bad-rows
     says to import the good ones; everything is written in one transaction.
+    Deal owners become reps (created once per new name, counted by --dry-run).
+
+    Contacts are matched by CRM id, else by e-mail or name within their
+    account (an export enriches the contacts a deals import created); buying
+    role, stance and influence columns take English or French values
+    ("Decision Maker", "décideur", "prescripteur"); "Reports To" is resolved
+    within the file.
 
     \b
     Example:
@@ -101,6 +109,7 @@ def import_(
       kamcoach import opportunities.csv --skip-bad-rows --bad-rows rejected.csv --force
       kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
       kamcoach import notes.csv --mapping team_crm.toml
+      kamcoach import contacts_salesforce.csv --kind contacts --dry-run
     """
     from kamcoach.errors import InputError
     from kamcoach.io.importer import import_file
@@ -140,16 +149,23 @@ def import_(
     extra = []
     if summary["new_accounts"]:
         extra.append(f"{summary['new_accounts']} new accounts")
-    if summary["new_contacts"]:
+    if summary["new_contacts"] and plan.kind != "contacts":
         extra.append(f"{summary['new_contacts']} new contacts")
     if summary["history"]:
         extra.append(f"{summary['history']} history changes")
+    if summary["new_reps"]:
+        extra.append(f"{summary['new_reps']} new reps")
     if plan.merged_accounts:
         extra.append(f"{len(plan.merged_accounts)} account name(s) merged by fuzzy match")
+    if plan.stage_age_from_import:
+        extra.append(
+            f"{plan.stage_age_from_import} deal(s) without a stage-change date in the export: "
+            "their time in stage counts from this import"
+        )
     if plan.placed_stages:
         extra.append(f"{len(plan.placed_stages)} unknown stage label(s) placed by probability")
     detail = f" ({', '.join(extra)})" if extra else ""
-    what = "deals" if plan.kind == "opportunities" else "notes"
+    what = {"opportunities": "deals"}.get(plan.kind, plan.kind)
     bad = len(plan.bad_rows)
     if dry_run:
         needs = " (a real import needs --skip-bad-rows)" if bad and not skip_bad_rows else ""

@@ -100,6 +100,7 @@ def _register() -> None:
     from kamcoach.cli import (
         accounts_cmd,
         analyze_cmd,
+        contacts_cmd,
         deals_cmd,
         demo_cmd,
         doctor_cmd,
@@ -107,6 +108,8 @@ def _register() -> None:
         pipeline_cmd,
         playbooks_cmd,
         prep_cmd,
+        proposals_cmd,
+        reps_cmd,
         review_cmd,
         tui_cmd,
     )
@@ -114,8 +117,11 @@ def _register() -> None:
     main.add_command(demo_cmd.demo)
     main.add_command(playbooks_cmd.playbooks)
     main.add_command(accounts_cmd.accounts)
+    main.add_command(contacts_cmd.contacts)
     main.add_command(deals_cmd.deals)
     main.add_command(doctor_cmd.doctor)
+    main.add_command(proposals_cmd.proposals)
+    main.add_command(reps_cmd.reps_group)
     for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd, review_cmd):
         module.register(main)
     _add_db_option(main)

@@ -19,6 +19,7 @@ from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.palette import rich_style
 from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.review.coaching import MIN_DEALS
 from kamcoach.review.config import FLAG_IDS, load_flag_config
 from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
 from kamcoach.review.prep import phase_label
@@ -295,17 +296,33 @@ def pipeline(
     help="Write the report to this file instead of the terminal.",
 )
 @force_option()
+@click.option(
+    "--min-deals",
+    type=click.IntRange(1, 1000),
+    default=MIN_DEALS,
+    show_default=True,
+    help="A criterion must be weak on at least this many deals to be a practice item.",
+)
 @format_option(("table", "json", "md", "html"))
 @pass_ctx
 def coach(
-    obj: Ctx, owner: str | None, lang: str, output: Path | None, force: bool, fmt: str
+    obj: Ctx,
+    owner: str | None,
+    lang: str,
+    output: Path | None,
+    force: bool,
+    min_deals: int,
+    fmt: str,
 ) -> None:
-    """Coaching per rep: criteria most often left missing, trend, questions to practise.
+    """Coaching per rep and playbook: what costs the deals most, trend, questions to practise.
 
-    For each rep: the share of open deals where each criterion is missing or a
-    stated gap in the latest review, the average review score over the last 30
-    days against the 30 before, and for the three weakest criteria the
-    playbook's discovery questions to practise.
+    For each rep and each playbook their open deals use: per criterion, the
+    overall-score points the deals lose on it (its weight in the playbook
+    times how far below 3 it scores, summed over the deals), on how many deals
+    it is weak or missing, and the average score over the last 30 days against
+    the 30 before. The three criteria that cost most, among those weak on at
+    least --min-deals deals, come with the playbook's discovery questions to
+    practise; one deal is a case, not a habit, so it is never ranked alone.
 
     \b
     Example:
@@ -314,7 +331,7 @@ def coach(
     from kamcoach.review.coaching import coach as build
 
     _check_output(obj, output, force)
-    reps = build(obj.db, obj.playbooks, owner, lang=lang)
+    reps = build(obj.db, obj.playbooks, owner, lang=lang, min_deals=min_deals)
     if owner and not reps:
         raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")
     if fmt == "json":
@@ -341,23 +358,40 @@ def coach(
                 f" → {trend.recent if trend.recent is not None else '—'} ({trend.direction})",
             )
         )
-        table = Table(header_style="bold")
-        for col in ("criterion", "missing", "avg score (prev → last 30 d)"):
-            table.add_column(col)
-        for g in rep.criteria:
-            table.add_row(
-                plain(g.name),
-                f"{g.missing}/{g.deals} ({g.missing_share:.0%})",
-                f"{'—' if g.trend.previous is None else f'{g.trend.previous:.1f}'} → "
-                f"{'—' if g.trend.recent is None else f'{g.trend.recent:.1f}'}",
+        rep_lang = rep.lang if lang == "auto" else lang
+        for group in rep.playbooks:
+            out.print(
+                Text.assemble(
+                    (group.name, "bold"),
+                    f" · {group.open_deals} open, {group.analysed_deals} analysed",
+                )
             )
-        out.print(table)
-        for g in rep.weakest:
-            out.print(Text(f"Practise {g.name}", style="bold"))
-            rep_lang = rep.lang if lang == "auto" else lang
-            for q in g.questions:
-                when = phase_label(obj.playbooks.method, q.phase, rep_lang)
-                out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(rep_lang)))
+            if group.too_few:
+                out.print(
+                    Text(
+                        f"  too few analysed deals to rank practice items "
+                        f"(needs {group.min_deals}; --min-deals to change)",
+                        style="dim",
+                    )
+                )
+                continue
+            table = Table(header_style="bold")
+            for col in ("criterion", "points lost", "weak", "avg (prev → last 30 d)"):
+                table.add_column(col)
+            for g in group.criteria:
+                table.add_row(
+                    plain(g.name),
+                    f"{g.points_lost:.0f}",
+                    f"{g.weak}/{g.deals} ({g.missing} missing)",
+                    f"{'—' if g.trend.previous is None else f'{g.trend.previous:.1f}'} → "
+                    f"{'—' if g.trend.recent is None else f'{g.trend.recent:.1f}'}",
+                )
+            out.print(table)
+            for g in group.weakest:
+                out.print(Text(f"Practise {g.name}", style="bold"))
+                for q in g.questions:
+                    when = phase_label(obj.playbooks.method, q.phase, rep_lang)
+                    out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(rep_lang)))
 
 
 def register(group: click.Group) -> None:

@@ -22,6 +22,13 @@ class Account:
 
 @dataclass(slots=True)
 class Contact:
+    """A person at an account: one record, whatever deals they sit on.
+
+    ``buying_role`` is their role in the account's buying group and rules; a deal
+    link may override it for that deal only (``opportunity_contacts.role``).
+    ``stance`` and ``influence`` are None when not known.
+    """
+
     id: int
     account_id: int
     name: str
@@ -29,6 +36,10 @@ class Contact:
     buying_role: str = "unknown"
     email: str | None = None
     left_company: bool = False
+    reports_to_id: int | None = None
+    stance: str | None = None
+    influence: str | None = None
+    last_contact_at: date | None = None
 
 
 @dataclass(slots=True)

@@ -128,6 +128,11 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
             for n, c in contacts
         )
         counts["contacts"] = len(contacts)
+        roles = {c["id"]: c.get("buying_role") or "unknown" for _, c in contacts}
+        # Before m011 a link's role was NOT NULL (older schemas, loaded by the upgrade tests).
+        legacy = any(
+            col.name == "role" and col.notnull for col in db.table("opportunity_contacts").columns
+        )
 
         opportunities = _read(folder, "opportunities")
         links = []
@@ -153,11 +158,17 @@ def _load(db: Database, folder: Path) -> dict[str, int]:
                 }
             )
             for link in o.get("contacts", []):
+                # A deal role is stored only when it differs from the contact's (m011).
+                role = link.get("role")
+                if legacy:
+                    role = role or "unknown"
+                elif role in ("unknown", roles.get(link["contact_id"])):
+                    role = None
                 links.append(
                     {
                         "opportunity_id": o["id"],
                         "contact_id": link["contact_id"],
-                        "role": link.get("role"),  # NULL: as the contact's buying role
+                        "role": role,
                         "engaged": int(bool(link.get("engaged", True))),
                     }
                 )

@@ -3,7 +3,10 @@
 Identity rules, chosen so that re-importing the same file writes nothing:
 - a deal is the same when (CRM, CRM id) match, else when (account, name) match;
 - the same deal twice in one file is a bad row ("same deal as row N");
-- a contact is the same when its normalised name matches within the account.
+- a contact is the same when its normalised name matches within the account;
+- an owner is a rep, found without case (or created) once per distinct name
+  (:mod:`kamcoach.io.import_reps`); an account takes the rep of its account owner
+  column, else, when new, the rep owning most of its deals.
 
 Changes are computed against the deal as it is read in this pass; when the
 pass writes, it runs inside the write transaction, so the history's old
@@ -23,13 +26,15 @@ from kamcoach.clock import iso_datetime, iso_now
 from kamcoach.io.import_accounts import Accounts, person_key
 from kamcoach.io.import_index import MAX_PARAMS, TempIndex
 from kamcoach.io.import_plan import BadRow, ImportPlan, Row, RowError
+from kamcoach.io.import_reps import MajorityReps, RepIndex
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount, parse_percent
 from kamcoach.storage.repo import TRACKED_FIELDS
 
 _DEAL_COLUMNS = (
-    "id, account_id, name, stage, amount, currency, close_date, owner, type, external_id, source"
+    "id, account_id, name, stage, amount, currency, close_date, owner, rep_id, type, "
+    "external_id, source, stage_changed_at"
 )
 _DEAL_KEYS = tuple(c.strip() for c in _DEAL_COLUMNS.split(","))
 
@@ -90,6 +95,7 @@ def plan_deals(
     try:
         for chunk in _chunks(rows, CHUNK_ROWS):
             deals.chunk(chunk)
+        deals.finish()
     finally:
         deals.close()
 
@@ -105,10 +111,14 @@ class _DealPass:
         self.source = plan.crm.name
         self.accounts = Accounts(db, self.source)
         self.reader = _DealReader(plan.crm, plan.placed_stages)
-        self.next_account = _next_id(db, "accounts")
+        self.next_account = self.first_new_account = _next_id(db, "accounts")
         self.next_contact = _next_id(db, "contacts")
         self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
         self.now = iso_now()
+        self.reps = RepIndex(db, plan, writer, self.now)
+        #: accounts whose rep this pass has settled (from an account owner column)
+        self.account_reps: dict[int, int | None] = {}
+        self.majority = MajorityReps()  # for new accounts without an owner column
         self.merged: set[tuple[str, str]] = set()
         # key -> (deal id, its CRM id, row that created it): "n..." (account, name)
         # for every deal, "x..." the CRM ids of deals this file creates.
@@ -145,6 +155,12 @@ class _DealPass:
         )
         self.names_loaded = True
 
+    def finish(self) -> None:
+        """New accounts no owner column named take the rep owning most of their deals."""
+        for acc_id, rep_id in self.majority.winners().items():
+            if self.account_reps.get(acc_id) is None:
+                self.writer.update_row("accounts", acc_id, {"rep_id": rep_id})
+
     def close(self) -> None:
         for index in (self.keys, self.claimed, self.contacts):
             index.drop()
@@ -163,7 +179,9 @@ class _DealPass:
             except RowError as exc:
                 bad.append((item.number, str(exc)))
                 continue
-            acc_id = self._account(values.pop("account"), values.pop("account_ext"))
+            acc_id = self._account(
+                values.pop("account"), values.pop("account_ext"), values.pop("account_owner")
+            )
             ext = values.pop("external_id")
             person = values["contact"]["name"]
             parsed.append(
@@ -183,20 +201,26 @@ class _DealPass:
         for number, reason in bad:
             self.plan.bad_rows.add(number, reason)
 
-    def _account(self, name: str, ext: str) -> int:
+    def _account(self, name: str, ext: str, owner: str) -> int:
         accounts = self.accounts
         acc_id = accounts.by_ext.get(ext) if ext else None
+        if acc_id is None:
+            found = accounts.find(name)
+            if found is not None:
+                if found[1] != name and (name, found[1]) not in self.merged:
+                    self.merged.add((name, found[1]))
+                    self.plan.merged_accounts.append((name, found[1]))
+                acc_id = found[0]
         if acc_id is not None:
+            if owner and self.account_reps.get(acc_id) is None:
+                self._account_rep(acc_id, owner)
             return acc_id
-        found = accounts.find(name)
-        if found is not None:
-            if found[1] != name and (name, found[1]) not in self.merged:
-                self.merged.add((name, found[1]))
-                self.plan.merged_accounts.append((name, found[1]))
-            return found[0]
         acc_id = self.next_account
         self.next_account += 1
         self.plan.new_accounts += 1
+        rep = self.reps.resolve(owner) if owner else None
+        # Without an account owner, the majority rule fills it at the end of the pass.
+        self.account_reps[acc_id] = rep[0] if rep else None
         self.writer.insert(
             "accounts",
             {
@@ -205,12 +229,26 @@ class _DealPass:
                 "external_id": ext or None,
                 "source": self.source,
                 "created_at": self.now,
+                "rep_id": rep[0] if rep else None,
             },
         )
         accounts.add(name, acc_id)
         if ext:
             accounts.by_ext[ext] = acc_id
         return acc_id
+
+    def _account_rep(self, acc_id: int, owner: str) -> None:
+        """An existing account's rep, from the file's account owner column (first row wins)."""
+        rep = self.reps.resolve(owner)
+        assert rep is not None
+        self.account_reps[acc_id] = rep[0]
+        if acc_id >= self.first_new_account:  # created by an earlier row, without an owner
+            self.writer.update_row("accounts", acc_id, {"rep_id": rep[0]})
+            return
+        stored = self.conn.execute("SELECT rep_id FROM accounts WHERE id = ?", (acc_id,)).fetchone()
+        if stored is not None and stored[0] != rep[0]:
+            self.plan.account_updates += 1
+            self.writer.update_row("accounts", acc_id, {"rep_id": rep[0]})
 
     def _lookups(
         self, parsed: list[_Parsed]
@@ -358,7 +396,12 @@ class _DealPass:
         deal_id = self.next_deal
         self.next_deal += 1
         created = values["created_at"] or self.now
+        rep = self.reps.resolve(values["owner"])
+        if rep is not None and p.acc_id >= self.first_new_account:
+            self.majority.add(p.acc_id, rep[0])
         self.plan.new_deals += 1
+        if not values["stage_changed_at"]:
+            self.plan.stage_age_from_import += 1
         self.writer.insert(
             "opportunities",
             {
@@ -369,11 +412,16 @@ class _DealPass:
                 "currency": values["currency"] or crm.default_currency,
                 "stage": values["stage"],
                 "close_date": values["close_date"],
-                "owner": values["owner"] or "",
+                "owner": rep[1] if rep else "",
+                "rep_id": rep[0] if rep else None,
                 "type": values["type"] or "new",
                 "playbook": "meddic",
                 "created_at": created,
-                "stage_changed_at": created,
+                # The CRM's own date when the export has one; otherwise the stage is
+                # counted from this import, not from the deal's creation (a deal created
+                # a year ago that reached its stage last week is not stuck), and the
+                # import summary says how many deals that is.
+                "stage_changed_at": values["stage_changed_at"] or self.now,
                 "external_id": p.ext or None,
                 "source": self.source,
             },
@@ -384,7 +432,14 @@ class _DealPass:
         self, deal_id: int, existing: dict[str, Any], values: dict[str, Any], ext: str
     ) -> bool:
         """Record the changes to an existing deal; False when there are none."""
+        rep = self.reps.resolve(values["owner"])
         changes = _deal_changes(existing, values, ext)
+        if rep is not None and rep[0] != existing["rep_id"]:
+            # Owners compare as reps: "camille martin" is the stored "Camille Martin".
+            changes["owner"], changes["rep_id"] = rep[1], rep[0]
+        crm_changed = values["stage_changed_at"]
+        if "stage" not in changes and crm_changed and crm_changed != existing["stage_changed_at"]:
+            changes["stage_changed_at"] = crm_changed  # the CRM's date beats our first import's
         if not changes:
             return False
         for key in TRACKED_FIELDS:
@@ -402,7 +457,7 @@ class _DealPass:
                     },
                 )
         if "stage" in changes:
-            changes["stage_changed_at"] = self.now
+            changes["stage_changed_at"] = values["stage_changed_at"] or self.now
         self.plan.updates += 1
         self.writer.update_deal(deal_id, changes)
         return True
@@ -485,6 +540,12 @@ class _DealReader:
             moment = row.moment("created_at")
             created = iso_datetime(moment) if moment else None
             _remember(self.moments, raw_created, created)
+        raw_changed = get("stage_changed_at", "")
+        changed = self.moments.get(raw_changed, "")
+        if changed == "":
+            moment = row.moment("stage_changed_at")
+            changed = iso_datetime(moment) if moment else None
+            _remember(self.moments, raw_changed, changed)
         raw_type = get("type", "")
         deal_type = None
         if raw_type:
@@ -502,8 +563,10 @@ class _DealReader:
             "currency": currency,
             "close_date": close,
             "owner": get("owner", ""),
+            "account_owner": get("account_owner", ""),
             "type": deal_type,
             "created_at": created,
+            "stage_changed_at": changed,
             "contact": {
                 "name": get("contact", ""),
                 "title": get("contact_title", ""),
@@ -550,7 +613,7 @@ def _deal_changes(existing: dict[str, Any], values: dict[str, Any], ext: str) ->
     amount = values["amount"]
     if amount is not None and abs(float(existing["amount"] or 0) - amount) >= 0.005:
         changes["amount"] = amount
-    for key in ("currency", "close_date", "owner", "type"):
+    for key in ("currency", "close_date", "type"):  # the owner is compared as a rep
         value = values[key]
         if value and value != existing[key]:
             changes[key] = value

@@ -134,8 +134,16 @@ class ImportPlan:
     unchanged: int = 0
     #: existing deals whose only change is a new contact or contact link
     contact_only: int = 0
+    #: reps created for owners not known yet (deal or account owner columns)
+    new_reps: int = 0
+    #: existing accounts whose rep the file's account owner column changes
+    account_updates: int = 0
+    #: existing contacts a contacts export changes
+    contact_updates: int = 0
     bad_rows: BadRows = field(default_factory=BadRows)
     merged_accounts: list[tuple[str, str]] = field(default_factory=list)
+    #: new deals whose export gave no stage-change date: their stage age counts from the import
+    stage_age_from_import: int = 0
     #: CRM stage labels no mapping knows, placed by the win probability the export gives
     placed_stages: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: True once the plan's writes are committed.
@@ -175,12 +183,16 @@ class ImportPlan:
 
     @property
     def new_count(self) -> int:
+        if self.kind == "contacts":
+            return self.new_contacts
         return self.new_deals if self.kind == "opportunities" else self.new_notes
 
     @property
     def updated_count(self) -> int:
         if self.kind == "opportunities":
             return self.updates + self.contact_only
+        if self.kind == "contacts":
+            return self.contact_updates
         return self.note_updates
 
     @property
@@ -193,6 +205,9 @@ class ImportPlan:
             + self.links
             + self.new_notes
             + self.note_updates
+            + self.new_reps
+            + self.account_updates
+            + self.contact_updates
         )
 
     def summary(self) -> dict[str, int]:
@@ -205,6 +220,7 @@ class ImportPlan:
             "new_accounts": self.new_accounts,
             "new_contacts": self.new_contacts,
             "history": self.history,
+            "new_reps": self.new_reps,
         }
 
 

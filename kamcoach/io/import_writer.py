@@ -19,8 +19,26 @@ BATCH_RECORDS = 5000
 BATCH_CHARS = 8 << 20
 
 _INSERTS = {
-    "accounts": ("id", "name", "external_id", "source", "created_at"),
+    "reps": ("id", "name", "created_at"),
+    "accounts": ("id", "name", "external_id", "source", "created_at", "rep_id"),
     "contacts": ("id", "account_id", "name", "title", "email", "created_at"),
+    # A contacts export's contact: every field it can carry (the deals' "contacts" above
+    # are only a name on a deal row).
+    "contact_records": (
+        "id",
+        "account_id",
+        "name",
+        "title",
+        "email",
+        "buying_role",
+        "stance",
+        "influence",
+        "last_contact_at",
+        "external_id",
+        "source",
+        "created_at",
+        "updated_at",
+    ),
     "opportunities": (
         "id",
         "account_id",
@@ -30,6 +48,7 @@ _INSERTS = {
         "stage",
         "close_date",
         "owner",
+        "rep_id",
         "type",
         "playbook",
         "created_at",
@@ -59,12 +78,17 @@ _INSERTS = {
 #: record -> values in column order (every record carries every column).
 _GETTERS = {table: itemgetter(*columns) for table, columns in _INSERTS.items()}
 #: Insert order within a flush: parents before the rows that reference them.
-_ORDER = ("accounts", "contacts", "opportunities")
+_ORDER = ("reps", "accounts", "contacts", "contact_records", "opportunities")
+#: Record kinds written to another table than their name.
+_TABLES = {"contact_records": "contacts"}
 
 
 def _insert_sql(table: str) -> str:
     columns = _INSERTS[table]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    return (
+        f"INSERT INTO {_TABLES.get(table, table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
 
 
 class ImportWriter:
@@ -75,6 +99,8 @@ class ImportWriter:
         self.enabled = enabled
         self._rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _INSERTS}
         self._updates: dict[tuple[str, ...], list[list[Any]]] = {}
+        #: (table, columns) -> rows, for accounts and contacts (after the deals' updates)
+        self._row_updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
         self._links: list[tuple[int, int]] = []
         self._note_updates: list[tuple[str, str, int]] = []
         self._pending = 0
@@ -91,6 +117,17 @@ class ImportWriter:
             return
         keys = tuple(sorted(changes))
         self._updates.setdefault(keys, []).append([changes[k] for k in keys] + [deal_id])
+        self._added(0)
+
+    def update_row(self, table: str, row_id: int, changes: dict[str, Any]) -> None:
+        """Change an existing account or contact (sent after this flush's inserts)."""
+        if not self.enabled:
+            return
+        assert table in ("accounts", "contacts"), table
+        keys = tuple(sorted(changes))
+        self._row_updates.setdefault((table, keys), []).append(
+            [changes[k] for k in keys] + [row_id]
+        )
         self._added(0)
 
     def link(self, deal_id: int, contact_id: int) -> None:
@@ -111,6 +148,7 @@ class ImportWriter:
         for rows in self._rows.values():
             rows.clear()
         self._updates.clear()
+        self._row_updates.clear()
         self._links.clear()
         self._note_updates.clear()
         self._pending = 0
@@ -135,6 +173,10 @@ class ImportWriter:
             assignments = ", ".join(f"{k} = ?" for k in keys)
             conn.executemany(f"UPDATE opportunities SET {assignments} WHERE id = ?", params)
         self._updates.clear()
+        for (table, keys), params in self._row_updates.items():
+            assignments = ", ".join(f"{k} = ?" for k in keys)
+            conn.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", params)
+        self._row_updates.clear()
         for table in ("opportunity_history", "notes"):
             if self._rows[table]:
                 conn.executemany(_insert_sql(table), self._rows[table])

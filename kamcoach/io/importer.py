@@ -1,4 +1,4 @@
-"""Import CRM exports (opportunities or notes) into the kamcoach store, streaming.
+"""Import CRM exports (opportunities, notes or contacts) into the kamcoach store, streaming.
 
 An import reads the file in passes that never hold it in memory:
 
@@ -14,8 +14,8 @@ An import reads the file in passes that never hold it in memory:
    an import that fails half-way, or is refused for bad rows, rolls back and
    leaves the database exactly as it was.
 
-Rows are matched as :mod:`kamcoach.io.import_deals` and
-:mod:`kamcoach.io.import_notes` describe, accounts as
+Rows are matched as :mod:`kamcoach.io.import_deals`,
+:mod:`kamcoach.io.import_notes` and :mod:`kamcoach.io.import_contacts` describe, accounts as
 :mod:`kamcoach.io.import_accounts` does; re-importing the same file writes
 nothing.
 """
@@ -33,6 +33,7 @@ from kamcoach.clock import iso_now
 from kamcoach.errors import InputError
 from kamcoach.io.csv_read import CsvSource, FileStamp, open_csv
 from kamcoach.io.import_accounts import account_key, person_key
+from kamcoach.io.import_contacts import plan_contacts
 from kamcoach.io.import_deals import plan_deals
 from kamcoach.io.import_notes import plan_notes
 from kamcoach.io.import_plan import BadRow, BadRows, ImportPlan, ImportSource, Row
@@ -177,6 +178,8 @@ def _pass(
     try:
         if plan.kind == "opportunities":
             plan_deals(db, plan, rows, writer)
+        elif plan.kind == "contacts":
+            plan_contacts(db, plan, rows, writer)
         else:
             plan_notes(db, plan, rows, writer)
     finally:

@@ -1,7 +1,7 @@
 """Map a CRM export's headers onto kamcoach fields, and CRM stage names onto kamcoach stages.
 
 Each CRM is described by a TOML file (``playbooks/crm/<crm>.toml``): per record
-kind (``opportunities`` or ``notes``) the header synonyms, English and French,
+kind (``opportunities``, ``notes`` or ``contacts``) the header synonyms, English and French,
 of every target field; the CRM's stage names and deal types. A team adds
 synonyms or stages, or a whole new CRM, with a file in ``<config dir>/crm/``
 or ``--mapping FILE.toml``: a file whose ``crm`` names a bundled CRM extends
@@ -29,7 +29,7 @@ from kamcoach.domain.stages import DEAL_TYPES, DEFAULT_PROBABILITY, STAGES
 from kamcoach.errors import InputError
 from kamcoach.paths import config_dir, playbooks_dir
 
-KINDS: tuple[str, ...] = ("opportunities", "notes")
+KINDS: tuple[str, ...] = ("opportunities", "notes", "contacts")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "opportunities": (
@@ -43,12 +43,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "currency",
         "close_date",
         "owner",
+        "account_owner",
         "type",
         "contact",
         "contact_title",
         "contact_email",
         "created_at",
         "probability",
+        "stage_changed_at",
     ),
     "notes": (
         "external_id",
@@ -60,16 +62,33 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "created_at",
         "author",
     ),
+    "contacts": (
+        "external_id",
+        "name",
+        "first_name",
+        "last_name",
+        "title",
+        "email",
+        "account",
+        "account_id",
+        "reports_to",
+        "reports_to_id",
+        "buying_role",
+        "stance",
+        "influence",
+        "last_contact_at",
+    ),
 }
 
 #: Per kind, groups of fields of which at least one must be mapped.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "opportunities": (("name",), ("account",), ("stage", "status")),
     "notes": (("text", "subject"), ("deal_id", "deal_name"), ("created_at",)),
+    "contacts": (("name", "first_name", "last_name"), ("account", "account_id")),
 }
 
 #: Date-valued fields, whose values decide the file's day/month order.
-DATE_FIELDS: frozenset[str] = frozenset({"close_date", "created_at"})
+DATE_FIELDS: frozenset[str] = frozenset({"close_date", "created_at", "last_contact_at"})
 
 HEADER_CUTOFF = 88.0
 STAGE_CUTOFF = 90.0
@@ -294,7 +313,9 @@ def _apply_file(mappings: dict[str, CrmMapping], path: Path, data: dict[str, Any
                 raise MappingError(path, key, f"{percent} is not between 0 and 100")
             target.stage_probability[stage] = float(percent)
     if existing is None and not target.fields:
-        raise MappingError(path, "", "a new CRM needs [opportunities.fields] or [notes.fields]")
+        raise MappingError(
+            path, "", "a new CRM needs [opportunities.fields], [notes.fields] or [contacts.fields]"
+        )
     target.sources.append(path)
     mappings[name] = target
     return name

@@ -49,7 +49,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "overdue": (),
     "pushed": ("min_pushes",),
     "shrunk": (),
-    "champion_lost": ("phrases", "lookback_days"),
+    "champion_lost": ("lookback_days",),
     "red_flag": ("phrases", "lookback_days"),
 }
 
@@ -162,6 +162,13 @@ def _validate(data: dict[str, Any], path: Path, *, partial: bool = False) -> Non
         allowed = ("severity", "enabled", *_ALLOWED[fid])
         for key, value in body.items():
             k = f"{where}.{key}"
+            if fid == "champion_lost" and key == "phrases":
+                raise _err(
+                    path,
+                    k,
+                    "no longer used: departures are read from the notes by the people "
+                    "extractor (playbooks/language/people/<lang>.toml) and proposed to the rep",
+                )
             if key not in allowed:
                 raise _err(path, k, f"unknown key (allowed: {', '.join(allowed)})")
             _check_value(path, k, key, value)

@@ -2,7 +2,9 @@
 
 Per-note results are cached in ``note_analyses`` keyed by the note's content
 hash and the analyser version (code revision + digest of the pattern files),
-so re-running only re-reads notes whose text or rules changed. The combined
+so re-running only re-reads notes whose text or rules changed. What a note
+read again proposes about people is stored in ``proposals`` in the same
+transaction (:mod:`kamcoach.records.proposals`). The combined
 scores become a review with ``author_kind = 'analyser'``; reviews are never
 overwritten, so the history of a deal's qualification is kept.
 :func:`effective_scores` gives the score in force per criterion (``review.in_force``).
@@ -22,6 +24,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
 from kamcoach.errors import KamcoachError
 from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.records import proposals
 from kamcoach.storage import repo
 from kamcoach.storage.tx import write_transaction
 
@@ -38,6 +41,8 @@ class DealAnalysisStats:
     saved: bool = False
     warnings: list[str] = field(default_factory=list)
     """Warnings of the notes read again (a note over the long-note limit)."""
+    proposals: int = 0
+    """New proposals about people read from the notes read again."""
 
 
 last_stats = DealAnalysisStats()
@@ -94,10 +99,12 @@ def analyze_deal(
     pb = playbooks.playbook(deal["playbook"])
     version = analyser_version(playbooks)
     contacts = repo.deal_contacts(db, deal_id)
+    people = proposals.extractor_contacts(db, deal_id, deal["account_id"])
     notes = repo.deal_notes(db, deal_id, newest_first=False)
     stats.notes = len(notes)
     analyses = []
     fresh: list[dict[str, Any]] = []
+    fresh_proposals: list[tuple[int, list[Any]]] = []
     for i, note in enumerate(notes):
         analysis = _cached(db, note["id"], pb.id, note["content_hash"], version)
         if analysis is None:
@@ -108,8 +115,10 @@ def analyze_deal(
                 lang=note["lang"] or "auto",
                 contacts=contacts,
                 note_id=note["id"],
+                people=people,
             )
             stats.analysed += 1
+            fresh_proposals.append((note["id"], analysis.proposals))
             fresh.append(
                 {
                     "note_id": note["id"],
@@ -143,6 +152,11 @@ def analyze_deal(
     with write_transaction(db):
         if fresh:
             db.table("note_analyses").upsert_all(fresh, pk=("note_id", "playbook"))
+            # What the notes say about people waits for the rep, written with the analysis.
+            for note_id, found in fresh_proposals:
+                stats.proposals += proposals.store_note_proposals(
+                    db, note_id, deal_id, deal["account_id"], found
+                )
         latest = repo.latest_review(db, deal_id, author_kind="analyser")
         if _same(latest, scores, deal["stage"]) and latest is not None:
             last_stats = stats

@@ -189,7 +189,7 @@ def _scan_notes(
     config: FlagConfig,
     today: date,
 ) -> dict[str, dict[int, tuple[str, str]]]:
-    """Find champion-lost and red-flag phrases in the notes of the deals in scope.
+    """Find red-flag phrases in the notes of the deals in scope, and open champion departures.
 
     The FTS5 index (migration m003: case and accents folded, word tokens)
     returns only the notes holding a phrase, so the cost follows the number
@@ -199,8 +199,10 @@ def _scan_notes(
     evidence (day, quote) of the latest matching note per deal.
     """
     fts = _has_fts(db)
-    found: dict[str, dict[int, tuple[str, str]]] = {}
-    for fid in ("champion_lost", "red_flag"):
+    found: dict[str, dict[int, tuple[str, str]]] = {
+        "champion_lost": champion_departures(db, scope_sql, params, config, today)
+    }
+    for fid in ("red_flag",):
         hits = found[fid] = {}
         if not config.enabled(fid):
             continue
@@ -236,6 +238,52 @@ def _scan_notes(
                 quote = match.group(0)
             hits[opp] = (created_at[:10], quote)
     return found
+
+
+def champion_departures(
+    db: Database, scope_sql: str, params: list[Any], config: FlagConfig, today: date
+) -> dict[int, tuple[str, str]]:
+    """Per deal in scope, the latest OPEN departure proposal about its champion.
+
+    The people extractor reads "Paul left the company" when the note is
+    analysed; until the rep accepts it (then ``contacts.left_company`` and
+    ``deal_facts.lost_champion`` say so) or dismisses it, the flag quotes it as
+    not confirmed. A departure is about the deal's champion when its contact's
+    effective role on the deal is champion, or when the note said "our
+    champion left" and no champion is known. One query on the open departures
+    (few rows: ``idx`` on the proposals' status), joined on indexed keys.
+    Returns ``deal -> (day, evidence)``.
+    """
+    if not config.enabled("champion_lost") or not _has_table(db, "proposals"):
+        return {}
+    rule = config.rule("champion_lost")
+    since, p = "", list(params)
+    if rule.lookback_days:
+        since = " AND n.created_at >= ?"
+    cutoff = [(today - timedelta(days=rule.lookback_days)).isoformat()] if since else []
+    sql = f"""
+        SELECT opportunity_id, created_at, quote, who FROM (
+            SELECT oc.opportunity_id, n.created_at, p.quote, c.name AS who
+            FROM proposals p
+            JOIN contacts c ON c.id = p.contact_id
+            JOIN opportunity_contacts oc ON oc.contact_id = p.contact_id
+            JOIN notes n ON n.id = p.note_id
+            WHERE p.status = 'open' AND p.kind = 'departure' AND c.left_company = 0
+              AND COALESCE(oc.role, c.buying_role) = 'champion'{since}
+            UNION ALL
+            SELECT p.opportunity_id, n.created_at, p.quote, NULL
+            FROM proposals p JOIN notes n ON n.id = p.note_id
+            WHERE p.status = 'open' AND p.kind = 'departure' AND p.contact_id IS NULL
+              AND p.value = 'champion'{since}
+        ) WHERE {scope_sql}
+        ORDER BY opportunity_id, created_at
+    """
+    out: dict[int, tuple[str, str]] = {}
+    for opp, created_at, quote, who in db.execute(sql, [*cutoff, *cutoff, *p]):
+        text = quote if len(quote) <= 160 else quote[:159] + "…"
+        lead = f"{who} may have left, not confirmed yet" if who else "not confirmed yet"
+        out[opp] = (created_at[:10], f'{lead}: "{text}"')
+    return out
 
 
 # ---------------------------------------------------------------- deals with their facts

@@ -403,8 +403,8 @@ class Rules:
                         flag_of("champion_lost", f"champion {lost_champion} has left the company")
                     )
                 elif did in self.champion_notes:
-                    when, phrase = self.champion_notes[did]
-                    flags.append(flag_of("champion_lost", f'note of {when}: "{phrase}"'))
+                    when, said = self.champion_notes[did]
+                    flags.append(flag_of("champion_lost", f"note of {when}: {said}"))
             if on["red_flag"] and did in self.red_notes:
                 when, phrase = self.red_notes[did]
                 flags.append(flag_of("red_flag", f'note of {when}: "{phrase}"'))

@@ -256,12 +256,7 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
     fr = lang == "fr"
     out: list[Attendee] = []
     for role in KEY_ROLES:
-        holders = [
-            c
-            for c in contacts
-            if (c.get("role") if c.get("role") not in (None, "unknown") else c.get("buying_role"))
-            == role
-        ]
+        holders = [c for c in contacts if c.get("role") == role]  # effective role on the deal
         present = [c for c in holders if not c.get("left_company")]
         note: str | None
         if not present:
@@ -287,16 +282,34 @@ def _attendees(contacts: list[dict[str, Any]], lang: str) -> list[Attendee]:
     return out
 
 
-def analysis_is_stale(db: Database, deal_id: int) -> bool:
-    """True when a note is newer than the deal's latest analyser review (or none exists)."""
-    notes = repo.deal_notes(db, deal_id)
-    if not notes:
+def analysis_is_stale(db: Database, deal_id: int, version: str | None = None) -> bool:
+    """True when a note of the deal has no analysis of its current text, or no review exists.
+
+    Which notes lack an analysis decides, not their dates: an imported note
+    dated last month is as new to the analyser as one typed a minute ago, and
+    comparing note dates with the last review's time skipped it. A note counts
+    as analysed when ``note_analyses`` holds its current text (content hash)
+    for the deal's current playbook, and, when ``version`` is given, by this
+    analyser version.
+    """
+    deal = repo.get_deal(db, deal_id)
+    version_test = "AND a.analyser_version = ?" if version else ""
+    params: list[Any] = [deal["playbook"], *([version] if version else []), deal["id"]]
+    total, missing = db.execute(
+        f"""
+        SELECT COUNT(*), SUM(a.note_id IS NULL)
+        FROM notes n LEFT JOIN note_analyses a
+             ON a.note_id = n.id AND a.playbook = ? AND a.content_hash = n.content_hash
+                {version_test}
+        WHERE n.opportunity_id = ?
+        """,
+        params,
+    ).fetchone()
+    if not total:
         return False
-    latest = repo.latest_review(db, deal_id, author_kind="analyser")
-    if latest is None:
+    if missing:
         return True
-    newest = max(str(n["created_at"]) for n in notes)
-    return newest > latest.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+    return repo.latest_review(db, deal["id"], author_kind="analyser") is None
 
 
 def refresh_analysis(db: Database, deal_id: int, playbooks: PlaybookSet) -> bool:
@@ -305,11 +318,13 @@ def refresh_analysis(db: Database, deal_id: int, playbooks: PlaybookSet) -> bool
     Returns True when an analysis ran. Without the analyser installed (or
     without notes) the stored reviews are used as they are.
     """
-    if not analysis_is_stale(db, deal_id):
-        return False
     try:
+        from kamcoach.analysis.engine import analyser_version
         from kamcoach.review.deal_analysis import analyze_deal
     except ImportError:
+        return False
+    # A new analyser reads every note again: an analysis by an older version is stale too.
+    if not analysis_is_stale(db, deal_id, analyser_version(playbooks)):
         return False
     analyze_deal(db, deal_id, playbooks)
     return True

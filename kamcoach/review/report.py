@@ -481,30 +481,48 @@ def render_coaching_markdown(
         out += [
             f"## {md(rep.owner)}",
             "",
-            f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. Average review score "
+            f"{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, "
+            f"{rep.analysed_deals} analysed. Average review score "
             f"(previous 30 days → last 30 days): {_trend_text(rep.trend.recent, rep.trend.previous)}.",
             "",
-            _md_table(
-                ["criterion", "missing", "avg score trend"],
-                [
-                    [
-                        md(g.name),
-                        f"{g.missing}/{g.deals} ({_pct(g.missing_share)})",
-                        _trend_text(g.trend.recent, g.trend.previous, 1),
-                    ]
-                    for g in rep.criteria
-                ],
-            ),
         ]
         rep_lang = rep.lang if lang == "auto" else lang
-        for g in rep.weakest:
-            out.append(f"**Practise: {md(g.name)}**")
-            out.append("")
+        for group in rep.playbooks:
             out += [
-                f"- _{md(_phase(method, q.phase, rep_lang))}_: {md(q.text.get(rep_lang))}"
-                for q in g.questions
+                f"### {md(group.name)}",
+                "",
+                f"{group.open_deals} open, {group.analysed_deals} analysed.",
+                "",
             ]
-            out.append("")
+            if group.too_few:
+                out += [
+                    f"Too few analysed deals to rank practice items (needs {group.min_deals}).",
+                    "",
+                ]
+                continue
+            out += [
+                _md_table(
+                    ["criterion", "points lost", "weak", "avg score trend"],
+                    [
+                        [
+                            md(g.name),
+                            f"{g.points_lost:.0f}",
+                            f"{g.weak}/{g.deals} ({g.missing} missing)",
+                            _trend_text(g.trend.recent, g.trend.previous, 1),
+                        ]
+                        for g in group.criteria
+                    ],
+                ),
+                "",
+            ]
+            for g in group.weakest:
+                out.append(f"**Practise: {md(g.name)}**")
+                out.append("")
+                out += [
+                    f"- _{md(_phase(method, q.phase, rep_lang))}_: {md(q.text.get(rep_lang))}"
+                    for q in g.questions
+                ]
+                out.append("")
     if not reps:
         out.append("No open deals.")
     return "\n".join(out) + "\n"
@@ -515,30 +533,44 @@ def render_coaching_html(
 ) -> str:
     parts = ["<h1>Coaching by rep</h1>"]
     for rep in reps:
-        rows = "".join(
-            f"<tr><td>{escape(g.name)}</td><td class=num>{g.missing}/{g.deals} "
-            f"({_pct(g.missing_share)})</td>"
-            f"<td>{escape(_trend_text(g.trend.recent, g.trend.previous, 1))}</td></tr>"
-            for g in rep.criteria
-        )
         rep_lang = rep.lang if lang == "auto" else lang
-        practise = "".join(
-            f"<h3>Practise: {escape(g.name)}</h3><ul>"
-            + "".join(
-                f"<li><small>{escape(_phase(method, q.phase, rep_lang))}</small> "
-                f"<span lang={rep_lang}>{escape(q.text.get(rep_lang))}</span></li>"
-                for q in g.questions
-            )
-            + "</ul>"
-            for g in rep.weakest
-        )
         parts.append(
-            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deal{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} "
-            f"analysed. Average review score: "
+            f"<h2>{escape(rep.owner)}</h2><p>{rep.open_deals} open deal"
+            f"{'s' if rep.open_deals != 1 else ''}, {rep.analysed_deals} analysed. "
+            f"Average review score: "
             f"{escape(_trend_text(rep.trend.recent, rep.trend.previous))}.</p>"
-            f"<table><tr><th>criterion</th><th>missing</th><th>avg score trend</th></tr>{rows}"
-            f"</table>{practise}"
         )
+        for group in rep.playbooks:
+            parts.append(
+                f"<h3>{escape(group.name)}</h3><p>{group.open_deals} open, "
+                f"{group.analysed_deals} analysed.</p>"
+            )
+            if group.too_few:
+                parts.append(
+                    "<p>Too few analysed deals to rank practice items "
+                    f"(needs {group.min_deals}).</p>"
+                )
+                continue
+            rows = "".join(
+                f"<tr><td>{escape(g.name)}</td><td class=num>{g.points_lost:.0f}</td>"
+                f"<td class=num>{g.weak}/{g.deals} ({g.missing} missing)</td>"
+                f"<td>{escape(_trend_text(g.trend.recent, g.trend.previous, 1))}</td></tr>"
+                for g in group.criteria
+            )
+            practise = "".join(
+                f"<h4>Practise: {escape(g.name)}</h4><ul>"
+                + "".join(
+                    f"<li><small>{escape(_phase(method, q.phase, rep_lang))}</small> "
+                    f"<span lang={rep_lang}>{escape(q.text.get(rep_lang))}</span></li>"
+                    for q in g.questions
+                )
+                + "</ul>"
+                for g in group.weakest
+            )
+            parts.append(
+                "<table><tr><th>criterion</th><th>points lost</th><th>weak</th>"
+                f"<th>avg score trend</th></tr>{rows}</table>{practise}"
+            )
     if not reps:
         parts.append("<p>No open deals.</p>")
     return _page("Coaching by rep", "".join(parts))

@@ -197,11 +197,13 @@ def list_deals(
 
 
 def deal_contacts(db: Database, deal_id: int) -> list[dict[str, Any]]:
+    """A deal's contacts; ``role`` is the effective one (the deal's override, else theirs)."""
     return _rows(
         db,
         """
-        SELECT c.id, c.name, c.title, c.buying_role, c.email, c.left_company,
-               oc.role, oc.engaged
+        SELECT c.id, c.name, c.title, COALESCE(oc.role, c.buying_role) AS role,
+               oc.role AS deal_role, c.buying_role, c.stance, c.influence,
+               c.last_contact_at, c.email, c.left_company, oc.engaged
         FROM opportunity_contacts oc JOIN contacts c ON c.id = oc.contact_id
         WHERE oc.opportunity_id = ? ORDER BY oc.engaged DESC, c.name
         """,

@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from kamcoach.playbooks.model import PlaybookSet
-from kamcoach.tui.commands import DealsProvider
+from kamcoach.tui.commands import DealsProvider, RepsProvider
 from kamcoach.tui.dialogs.help import HelpScreen
 from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
 from kamcoach.tui.screens.pipeline import PipelineScreen
@@ -39,7 +39,7 @@ class KamcoachApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kamcoach"
-    COMMANDS = App.COMMANDS | {DealsProvider}
+    COMMANDS = App.COMMANDS | {DealsProvider, RepsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and screens"),
         Binding(

@@ -1,4 +1,4 @@
-"""Command-palette provider: jump to any deal or account by fuzzy name."""
+"""Command-palette providers: jump to any deal or account by fuzzy name; open the reps."""
 
 from __future__ import annotations
 
@@ -64,3 +64,26 @@ def highlight(matcher: Matcher, label: str) -> Content:
         if not label[offset].isspace():
             content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+class RepsProvider(Provider):
+    """The palette entry that opens the reps screen (also ``R`` on the pipeline)."""
+
+    LABEL = "Reps: list and edit the reps"
+    HELP = "Name, e-mail, manager, team, language; portfolio sizes"
+
+    def _open(self) -> None:
+        from kamcoach.tui.screens.reps import RepsScreen
+
+        self.app.push_screen(RepsScreen())
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        score = matcher.match(self.LABEL)
+        if score > 0:
+            yield Hit(
+                score, matcher.highlight(self.LABEL), self._open, text=self.LABEL, help=self.HELP
+            )
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(Content(self.LABEL), self._open, text=self.LABEL, help=self.HELP)

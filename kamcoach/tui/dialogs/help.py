@@ -25,7 +25,11 @@ wide terminals. The line under the table shows the highlighted deal in full. Tot
 above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
-`x` clear filters.
+`x` clear filters · `R` reps.
+
+## Reps
+Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
+`enter`/`e` edit the rep (a new name shows at once on their deals) · `a` add a rep.
 
 ## Deal
 Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
@@ -33,8 +37,16 @@ roles, the review trend, notes newest first with evidence highlighted (green sup
 red is a stated gap).
 `n` add a note (analysed in the background) · `o` override the selected criterion ·
 `a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep) ·
+`k` contacts · `w` people read from the notes: new contacts, roles, stances, departures,
+arrivals, each with its quote (`y` accept, `d` dismiss) ·
 `m` manager's review: `y` agree, `0`-`3` correct (a reason is required), forecast,
 comment and next step, `ctrl+s` save. The evidence pane says which score is in force and why.
+
+## Contacts (from a deal)
+The account's people: on the deal (✓) or not, their role on this deal (* where it
+differs from their buying role), stance towards us, influence, manager.
+`a` add · `e`/`enter` edit (and their role on this deal) · `l` put on / take off the
+deal. In the form: `ctrl+s` save (again to save a possible duplicate) · `escape` cancel.
 
 ## Qualify
 A walk through the playbook in Natural Selling order: what we know, the rubric, the

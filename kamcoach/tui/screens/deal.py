@@ -47,6 +47,15 @@ class DealScreen(Screen[None]):
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
         # Off the footer (full at 80 columns); listed in the help screen.
         Binding("m", "review", "Review", id="deal.review", tooltip="Manager's review", show=False),
+        Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
+        Binding(
+            "w",
+            "people",
+            "People",
+            id="deal.people",
+            tooltip="People read from the notes",
+            show=False,
+        ),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -172,13 +181,17 @@ class DealScreen(Screen[None]):
             flags.append(f": {f.reason}\n")
         self.query_one("#flags", Static).update(flags)
 
-        contacts = Text("Contacts\n", style="bold")
+        contacts = Text("Contacts", style="bold")
+        contacts.append(" (k: add, edit, link)\n", style="dim")
         if not view.contacts:
             contacts.append("none linked to this deal\n", style="yellow")
         for c in view.contacts:
-            role = c["role"] if c["role"] not in (None, "unknown") else c["buying_role"]
             contacts.append(f"{c['name']}", style="strike" if c["left_company"] else "")
-            contacts.append(f", {c['title'] or '?'} · {role.replace('_', ' ')}")
+            contacts.append(f", {c['title'] or '?'} · {c['role'].replace('_', ' ')}")
+            if c["stance"]:
+                contacts.append(f" · {c['stance']}")
+            if c["influence"]:
+                contacts.append(f" · {c['influence']} influence")
             if c["left_company"]:
                 contacts.append(" (left)", style="red")
             elif not c["engaged"]:
@@ -261,6 +274,11 @@ class DealScreen(Screen[None]):
 
         self.app.push_screen(ManagerReviewScreen(self.deal_id))  # reloads on resume
 
+    def action_contacts(self) -> None:
+        from kamcoach.tui.screens.contacts import ContactsScreen
+
+        self.app.push_screen(ContactsScreen(self.deal_id))  # reloads this screen on the way back
+
     def action_add_note(self) -> None:
         name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
         self.app.push_screen(NoteDialog(name, save=self.store_note), self._note_written)
@@ -302,6 +320,28 @@ class DealScreen(Screen[None]):
             self.busy = False
             self.notify("Scorecard updated from the notes")
         self.reload()
+
+    def action_people(self) -> None:
+        from kamcoach.records import proposals
+        from kamcoach.tui.dialogs.people import PeopleDialog
+
+        app, name = self.kapp, self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+
+        def load() -> list[proposals.Proposal]:
+            with app.db_lock:
+                return proposals.list_proposals(app.db, deal_id=self.deal_id)
+
+        def decide(proposal_id: int, verb: str) -> proposals.Decision:
+            with app.db_lock:
+                if verb == "accept":
+                    return proposals.accept(app.db, proposal_id, playbooks=app.playbooks)
+                return proposals.dismiss(app.db, proposal_id)
+
+        self.app.push_screen(PeopleDialog(name, load, decide), self._people_decided)
+
+    def _people_decided(self, decided: bool | None) -> None:
+        if decided:
+            self.reload()
 
     def action_override(self) -> None:
         view, cid = self.view, self.selected_criterion()

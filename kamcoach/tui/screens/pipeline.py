@@ -85,6 +85,7 @@ class PipelineScreen(Screen[None]):
         Binding("s", "sort", "Sort", id="pipeline.sort", tooltip="Cycle the sort order"),
         Binding("r", "reload", "Reload", id="pipeline.reload"),
         Binding("x", "clear_filters", "Clear filters", id="pipeline.clear", show=False),
+        Binding("R", "reps", "Reps", id="pipeline.reps", tooltip="List and edit reps", show=False),
     ]
 
     def __init__(self) -> None:
@@ -339,6 +340,11 @@ class PipelineScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one("#deals", DataTable).loading = True
         self.load()
+
+    def action_reps(self) -> None:
+        from kamcoach.tui.screens.reps import RepsScreen
+
+        self.app.push_screen(RepsScreen())
 
     def action_clear_filters(self) -> None:
         self.apply_filters(Filters())

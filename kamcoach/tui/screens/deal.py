@@ -167,6 +167,12 @@ class DealScreen(Screen[None]):
                 key=cid,
             )
         table.loading = False
+        # The panes around the scorecard take focus while it is loading (a loading
+        # widget cannot have it); give it back, or the arrows scroll the pane and `o`
+        # overrides the first criterion whatever row the user meant.
+        focused = self.focused
+        if focused is None or focused.id in ("deal-left", "deal-right"):
+            table.focus()
         if self.criteria:
             table.move_cursor(row=min(max(cursor, 0), len(self.criteria) - 1))
         self._show_evidence()

@@ -84,7 +84,11 @@ def test_salesforce_opportunities_and_tasks(runner: CliRunner, db_path: Path) ->
     # The third task has no opportunity id: it is linked by the deal name.
     assert texts[0][0] == "Acme Corp - Pilot"
     assert texts[0][1] == "2026-09-14T00:00:00"
-    assert texts[1][2].startswith("Discovery call\n\nMet Marie Dupont")
+    # The subject is the note's title, kept out of the analysed text.
+    assert texts[1][2].startswith("Met Marie Dupont")
+    assert rows(db_path, "SELECT title FROM notes WHERE text LIKE 'Met Marie%'") == [
+        ("Discovery call",)
+    ]
 
 
 def test_salesforce_french_excel_export_cp1252_semicolons(runner: CliRunner, db_path: Path) -> None:

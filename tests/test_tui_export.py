@@ -71,7 +71,6 @@ def test_checklist_export_refuses_the_database_and_asks_before_overwriting(
     app = make_app(db, load_playbooks(), preload_model=False, export_dir=tmp_path)
     existing = tmp_path / "prep.md"
     existing.write_text("notes for Monday\n", encoding="utf-8")
-    before = dump(db_path)
     seen: dict[str, Any] = {}
     notices: list[str] = []
     notify = app.notify
@@ -87,6 +86,8 @@ def test_checklist_export_refuses_the_database_and_asks_before_overwriting(
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ChecklistScreen) and screen.checklist is not None
+        # Opening the checklist analyses notes that lack an analysis; the export writes nothing.
+        seen["before"] = dump(db_path)
         await pilot.press("e")
         await settle(pilot)
         for target in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
@@ -105,7 +106,7 @@ def test_checklist_export_refuses_the_database_and_asks_before_overwriting(
             await scenario(pilot)
 
     asyncio.run(main())
-    assert dump(db_path) == before
+    assert dump(db_path) == seen["before"]
     refusals = [m for m in notices if "is the database" in m]
     assert len(refusals) == 3 and str(db_path) in refusals[0], notices
     assert seen["asked"] == "notes for Monday\n"

@@ -231,14 +231,11 @@ def validate_patterns(playbook_set: PlaybookSet) -> None:
     import spacy
 
     from kamcoach.analysis.language import language_files, read_language
-    from kamcoach.analysis.people_rules import people_files, read_people_rules
 
     criteria = frozenset(playbook_set.criteria)
     for lang in LANGS:
         for path in language_files(lang):
             cues = read_language(path, criteria)
-        for path in people_files(lang):
-            read_people_rules(path)
         for key in CONTEXT_KEYS:
             for phrase in cues[key]:
                 if phrase != phrase.strip():

@@ -18,11 +18,12 @@ from kamcoach.textsafe import plain
 
 @click.group()
 def deals() -> None:
-    """Deals (opportunities): list, inspect, analyse.
+    """Deals (opportunities): list, inspect, analyse; add, edit, close, pause by hand.
 
     \b
     Example:
       kamcoach deals list --owner "Camille Martin" --stage proposal
+      kamcoach deals add "Pilot" --account "Carrefour" --amount 40000
     """
 
 
@@ -83,6 +84,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     history = repo.deal_history(db, row["id"])
     notes = repo.deal_notes(db, row["id"])
     review = repo.latest_review(db, row["id"])
+    from kamcoach.records.next_steps import current as current_next_step
     from kamcoach.review.deal_analysis import effective_scores
     from kamcoach.review.prep import detect_deal_lang, status_label
 
@@ -91,9 +93,11 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     from kamcoach.review.in_force import deal_in_force
 
     found = deal_in_force(db, row["id"])
+    step = current_next_step(db, row["id"])
     if fmt == "json":
         payload = {
             "deal": row,
+            "next_step": None if step is None else step.to_dict(),
             "contacts": contacts,
             "history": history,
             "notes": notes,
@@ -137,8 +141,17 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         plain(row["playbook"]),
     )
     if row["pause_reason"]:
-        head.append(f"\npaused until {row['paused_until']}: ")
-        head.append(str(row["pause_reason"]))
+        until = f" until {row['paused_until']}" if row["paused_until"] else ""
+        head.append(f"\npaused{until}: ", style="yellow")
+        head.append_text(plain(row["pause_reason"]))
+    if row.get("close_reason"):
+        head.append(f"\n{row['stage'].replace('_', ' ')}: ", style="bold")
+        head.append_text(plain(row["close_reason"]))
+    head.append("\nnext step: ")
+    if step is None:
+        head.append("none agreed (kamcoach deals next-step DEAL --what ...)", style="yellow")
+    else:
+        head.append(step.summary(), style="red" if step.overdue() else "")
     out.print(Panel(head, title=Text(f"#{row['id']} {row['name']}")))
     if contacts:
         table = Table(title="Contacts", header_style="bold")
@@ -152,7 +165,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         out.print(table)
     if history:
         table = Table(title="History", header_style="bold")
-        for col in ("when", "field", "from", "to"):
+        for col in ("when", "field", "from", "to", "reason"):
             table.add_column(col)
         for h in history:
             table.add_row(
@@ -160,6 +173,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
                 plain(h["field"]),
                 plain(h["old_value"]),
                 plain(h["new_value"]),
+                plain(h.get("reason")),
             )
         out.print(table)
     if review is not None:
@@ -199,5 +213,18 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
     out.print(Text.assemble(("\nNotes", "bold"), f" ({len(notes)}, newest first)"))
     for n in notes:
         out.print(plain(f"{n['created_at'][:10]} {n['author'] or ''}", style="dim"))
+        if n.get("title"):
+            out.print(plain(n["title"], style="bold"))
         out.print(plain(n["text"]))
         out.print()
+
+
+def _add_hand_edits() -> None:
+    """add, edit, close, pause, resume and history live in their own module."""
+    from kamcoach.cli.deal_edits_cmd import COMMANDS
+
+    for command in COMMANDS:
+        deals.add_command(command)
+
+
+_add_hand_edits()

@@ -56,6 +56,11 @@ BAD_ROWS_SHOWN = 50
     type=click.Choice(DATE_ORDERS),
     help="Day-first (dmy) or month-first (mdy) numeric dates, when the file cannot tell.",
 )
+@click.option(
+    "--playbook",
+    metavar="ID",
+    help="Playbook of new deals whose row names none (default: [defaults] playbook in team.toml).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
 @click.option(
     "--skip-bad-rows",
@@ -76,6 +81,7 @@ def import_(
     mapping: str,
     kind: str,
     date_format: str | None,
+    playbook: str | None,
     dry_run: bool,
     skip_bad_rows: bool,
     bad_rows_path: Path | None,
@@ -91,8 +97,8 @@ def import_(
     the mapping is printed (--dry-run shows it and writes nothing). CRM
     stages map to kamcoach stages; accounts are deduplicated by fuzzy name
     ("Carrefour SA" is "CARREFOUR"). Re-importing the same file changes nothing; an updated
-    export records stage, amount and close-date changes in the deal
-    history. Bad rows are listed with their row number (the header is row
+    export records each change (stage, amount, close date, owner...) in the
+    deal history. Bad rows are listed with their row number (the header is row
     1) and then nothing is written (exit code 1) unless --skip-bad-rows
     says to import the good ones; everything is written in one transaction.
     Deal owners become reps (created once per new name, counted by --dry-run).
@@ -103,11 +109,18 @@ def import_(
     ("Decision Maker", "décideur", "prescripteur"); "Reports To" is resolved
     within the file.
 
+    Each deal is scored against the playbook its row names (a Playbook or
+    Méthode column: an id or a name, e.g. MEDDPICC; an unknown one is a bad
+    row), else --playbook, else the team default (team.toml in your config
+    folder, else MEDDIC). --playbook never changes the playbook of a deal
+    already stored.
+
     \b
     Example:
       kamcoach import opportunities.csv --dry-run
       kamcoach import opportunities.csv --skip-bad-rows --bad-rows rejected.csv --force
       kamcoach import export_hubspot.csv --mapping hubspot --date-format dmy
+      kamcoach import renewals.csv --playbook bant
       kamcoach import notes.csv --mapping team_crm.toml
       kamcoach import contacts_salesforce.csv --kind contacts --dry-run
     """
@@ -136,6 +149,7 @@ def import_(
             dry_run=dry_run,
             skip_bad_rows=skip_bad_rows,
             progress=progress,
+            playbook=playbook,  # playbooks are loaded for a deals file only
         )
     _print_mapping(out, plan)
     _print_bad_rows(out, plan)
@@ -153,6 +167,8 @@ def import_(
         extra.append(f"{summary['new_contacts']} new contacts")
     if summary["history"]:
         extra.append(f"{summary['history']} history changes")
+    if summary["next_steps"]:
+        extra.append(f"{summary['next_steps']} new next steps")
     if summary["new_reps"]:
         extra.append(f"{summary['new_reps']} new reps")
     if plan.merged_accounts:

@@ -105,6 +105,8 @@ def _register() -> None:
         demo_cmd,
         doctor_cmd,
         io_cmd,
+        next_step_cmd,
+        notes_cmd,
         pipeline_cmd,
         playbooks_cmd,
         prep_cmd,
@@ -122,7 +124,16 @@ def _register() -> None:
     main.add_command(doctor_cmd.doctor)
     main.add_command(proposals_cmd.proposals)
     main.add_command(reps_cmd.reps_group)
-    for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd, review_cmd):
+    for module in (
+        analyze_cmd,
+        pipeline_cmd,
+        tui_cmd,
+        io_cmd,
+        prep_cmd,
+        notes_cmd,
+        next_step_cmd,
+        review_cmd,
+    ):
         module.register(main)
     _add_db_option(main)
 

@@ -35,6 +35,8 @@ from kamcoach.textsafe import plain
 
 PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
 _SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
+NEXT_STEP_COLUMN_WIDTH = 110
+"""Terminal width from which the table has a "next step" column (below: a line in the deal cell)."""
 
 
 def _check_output(obj: Ctx, output: Path | None, force: bool) -> None:
@@ -90,6 +92,16 @@ def _short_amount(amount: float, currency: str) -> str:
     return f"{amount:.0f} {currency}"
 
 
+def _next_step_cell(deal: DealRow, report: PipelineReport) -> Text:
+    """``due · what`` (red when overdue, dim when done), or a dim dash when none is agreed."""
+    step = deal.next_step
+    if step is None:
+        return Text("—", style="dim")
+    due = step.due_date.isoformat() if step.due_date else "no date"
+    style = "dim" if step.done else "red" if step.overdue(report.today) else ""
+    return plain(f"{due} · {step.what}", style=style)
+
+
 def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: int | None) -> None:
     """The rich table view: exceptions first, then totals per owner and per stage."""
     out = console()
@@ -117,11 +129,19 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
     table.add_column("close", no_wrap=True, min_width=10)
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
     table.add_column("flags", justify="right", no_wrap=True, min_width=5)
+    # The next step gets its own column where the terminal has room for it; at
+    # 80 columns it goes on a third line of the deal cell (only when one is set).
+    step_column = out.width >= NEXT_STEP_COLUMN_WIDTH
+    if step_column:
+        table.add_column("next step", overflow="ellipsis", no_wrap=True, max_width=28)
     for d in shown:
         worst = max((_SEVERITY_RANK.get(f.severity, 0) for f in d.flags), default=0)
-        table.add_row(
+        deal_cell = Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks))
+        if not step_column and d.next_step is not None:
+            deal_cell.append("\n→ ").append_text(_next_step_cell(d, report))
+        cells: list[str | Text] = [
             str(d.id),
-            Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks)),
+            deal_cell,
             plain(_initials(d.owner)),
             d.stage,
             plain(_short_amount(d.amount, d.currency)),
@@ -130,7 +150,10 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
             if d.flags
             else Text("—", style="dim"),
-        )
+        ]
+        if step_column:
+            cells.append(_next_step_cell(d, report))
+        table.add_row(*cells)
     out.print(table)
     flagged = [d for d in shown if d.flags]
     if flagged:
@@ -157,6 +180,15 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             label = phase_label(playbooks.method, d.next_question.phase, d.next_question.lang)
             line.append(f" ({label})", style="dim")
             out.print(line)
+        step = d.next_step
+        line = Text("  next step       ", style="cyan")
+        if step is None:
+            line.append("none agreed", style="yellow")
+        else:
+            line.append(
+                step.summary(report.today), style="red" if step.overdue(report.today) else ""
+            )
+        out.print(line)
     if limit and len(report.deals) > limit:
         out.print(f"[dim]{len(report.deals) - limit} more deals (use --limit 0 to see all).[/dim]")
     for title, first, totals in (
@@ -199,6 +231,12 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
             "flags": ";".join(d.flag_ids()),
             "reasons": " | ".join(f"{f.id}: {f.reason}" for f in d.flags),
             "next_question": d.next_question.text if d.next_question else None,
+            "next_step": d.next_step.what if d.next_step else None,
+            "next_step_who": d.next_step.who if d.next_step else None,
+            "next_step_due": d.next_step.due_date.isoformat()
+            if d.next_step and d.next_step.due_date
+            else None,
+            "next_step_done": d.next_step.done_at if d.next_step else None,
             "forecast": d.forecast,
         }
         for d in report.deals

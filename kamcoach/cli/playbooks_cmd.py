@@ -134,7 +134,8 @@ def check(folders: tuple[Path, ...]) -> None:
 
     Without arguments checks the bundled and team playbooks; with FOLDERS
     checks those folders (same layout: criteria/*.toml and <id>.toml), each
-    layered over the bundled playbooks.
+    layered over the bundled playbooks. The team settings (team.toml: the
+    default playbook of new deals) are checked against them.
 
     \b
     Example:
@@ -145,17 +146,26 @@ def check(folders: tuple[Path, ...]) -> None:
     search = [playbooks_dir(), *folders] if folders else None
     pset = load_playbooks(search)
     _check_patterns(pset)
+    from kamcoach.team import load_team_settings
+
+    team = load_team_settings(tuple(pset.playbooks))  # team.toml names a loaded playbook
     click.echo(
         f"ok: {len(pset.criteria)} criteria, {len(pset.playbooks)} qualification playbooks "
         f"({', '.join(sorted(pset.playbooks))}), method {pset.method.id} "
-        f"with {len(pset.method.phases)} phases"
+        f"with {len(pset.method.phases)} phases; team default playbook {team.default_playbook}"
     )
 
 
 def _check_patterns(pset: object) -> None:
     """Let the analyser compile the patterns when it is installed, so bad ones fail here."""
     try:
-        from kamcoach.analysis.patterns import validate_patterns
+        from kamcoach.analysis.patterns import LANGS, validate_patterns
+        from kamcoach.analysis.people_rules import people_files, read_people_rules
     except ImportError:
         return
     validate_patterns(pset)  # type: ignore[arg-type]
+    # The people rules (names, roles, departures) are checked here rather than inside
+    # validate_patterns, whose source is an input of the trained evidence model.
+    for lang in LANGS:
+        for path in people_files(lang):
+            read_people_rules(path)

@@ -121,7 +121,13 @@ def _print_table(checklist: object) -> None:
     head.append_text(plain(c.owner))
     head.append(" · ")
     head.append_text(plain(c.playbook))
-    head.append(f" {c.overall:.0f}/100")
+    head.append(f" {c.overall:.0f}/100\n")
+    overdue = c.next_step is not None and c.next_step.overdue(c.today)
+    head.append_text(
+        plain(
+            c.next_step_line, style="bold red" if overdue else "yellow" if not c.next_step else ""
+        )
+    )
     out.print(Panel(head, title=Text(f"{t('title')}: #{c.deal_id} {c.deal}")))
     who = Table(title=t("attend"), header_style="bold")
     who.add_column(t("role"))

@@ -285,7 +285,10 @@ def review(
         next_step=NextStep(next_step, who, due) if next_step is not None else None,
         author=author if author is not None else load_user().name,
     )
-    review_id = save_manager_review(db, row["id"], playbooks, entry)
+    warnings: list[str] = []
+    review_id = save_manager_review(db, row["id"], playbooks, entry, warnings=warnings)
+    for message in warnings:
+        click.secho(f"warning: {message}", err=True, fg="yellow")
     saved = next(r for r in repo.deal_reviews(db, row["id"]) if r.id == review_id)
     if fmt == "json":
         click.echo(

@@ -63,6 +63,7 @@ NOTE_COLUMNS = [
     "lang",
     "source",
     "external_id",
+    "title",
     "text",
 ]
 
@@ -127,7 +128,7 @@ def note_rows(db: Database) -> tuple[list[str], list[dict[str, Any]]]:
         db,
         """
         SELECT n.id, n.opportunity_id AS deal_id, o.name AS deal, a.name AS account,
-               n.created_at, n.author, n.lang, n.source, n.external_id, n.text
+               n.created_at, n.author, n.lang, n.source, n.external_id, n.title, n.text
         FROM notes n JOIN opportunities o ON o.id = n.opportunity_id
         JOIN accounts a ON a.id = o.account_id
         ORDER BY n.opportunity_id, n.created_at, n.id

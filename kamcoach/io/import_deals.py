@@ -30,11 +30,12 @@ from kamcoach.io.import_reps import MajorityReps, RepIndex
 from kamcoach.io.import_writer import ImportWriter
 from kamcoach.io.mapping import CrmMapping, normalise
 from kamcoach.io.values import parse_amount, parse_percent
-from kamcoach.storage.repo import TRACKED_FIELDS
+from kamcoach.records.next_steps import MAX_WHAT_CHARS
+from kamcoach.storage.repo import TRACKED_FIELDS, history_row
 
 _DEAL_COLUMNS = (
     "id, account_id, name, stage, amount, currency, close_date, owner, rep_id, type, "
-    "external_id, source, stage_changed_at"
+    "playbook, external_id, source, stage_changed_at"
 )
 _DEAL_KEYS = tuple(c.strip() for c in _DEAL_COLUMNS.split(","))
 
@@ -110,7 +111,7 @@ class _DealPass:
         self.crm = plan.crm
         self.source = plan.crm.name
         self.accounts = Accounts(db, self.source)
-        self.reader = _DealReader(plan.crm, plan.placed_stages)
+        self.reader = _DealReader(plan.crm, plan.placed_stages, plan.source.playbooks)
         self.next_account = self.first_new_account = _next_id(db, "accounts")
         self.next_contact = _next_id(db, "contacts")
         self.next_deal = self.first_new_deal = _next_id(db, "opportunities")
@@ -352,6 +353,8 @@ class _DealPass:
             else:
                 assert deal_id is not None
                 deal_changed = self._update_deal(deal_id, existing, values, ext)
+            if values["next_step"]:  # counted apart: the deal itself may be unchanged
+                self._next_step(deal_id, values["next_step"], existing is None)
             # -- contact
             wrote_contact = False
             contact = values["contact"]
@@ -415,7 +418,7 @@ class _DealPass:
                 "owner": rep[1] if rep else "",
                 "rep_id": rep[0] if rep else None,
                 "type": values["type"] or "new",
-                "playbook": "meddic",
+                "playbook": values["playbook"] or self.plan.source.default_playbook,
                 "created_at": created,
                 # The CRM's own date when the export has one; otherwise the stage is
                 # counted from this import, not from the deal's creation (a deal created
@@ -427,6 +430,34 @@ class _DealPass:
             },
         )
         return deal_id
+
+    def _next_step(self, deal_id: int, what: str, new_deal: bool) -> None:
+        """Record the CRM's "Next Step" cell as the deal's next step when it is a new one.
+
+        The same text as the deal's current step (done or not) is the same step:
+        re-importing an export never grows the history. One index seek, only on
+        rows whose cell is filled.
+        """
+        if len(what) > MAX_WHAT_CHARS:
+            what = what[: MAX_WHAT_CHARS - 1] + "…"
+        if not new_deal:
+            current = self.conn.execute(
+                "SELECT what FROM next_steps WHERE opportunity_id = ? "
+                "ORDER BY set_at DESC, id DESC LIMIT 1",
+                (deal_id,),
+            ).fetchone()
+            if current is not None and " ".join(str(current[0]).split()) == what:
+                return
+        self.plan.next_steps += 1
+        self.writer.insert(
+            "next_steps",
+            {
+                "opportunity_id": deal_id,
+                "what": what,
+                "set_at": self.now,
+                "source": "import",
+            },
+        )
 
     def _update_deal(
         self, deal_id: int, existing: dict[str, Any], values: dict[str, Any], ext: str
@@ -447,14 +478,14 @@ class _DealPass:
                 self.plan.history += 1
                 self.writer.insert(
                     "opportunity_history",
-                    {
-                        "opportunity_id": deal_id,
-                        "changed_at": self.now,
-                        "field": key,
-                        "old_value": _text(existing[key]),
-                        "new_value": _text(changes[key]),
-                        "source": self.source,
-                    },
+                    history_row(
+                        deal_id,
+                        key,
+                        existing[key],
+                        changes[key],
+                        when=self.now,
+                        source=self.source,
+                    ),
                 )
         if "stage" in changes:
             changes["stage_changed_at"] = values["stage_changed_at"] or self.now
@@ -465,10 +496,6 @@ class _DealPass:
 
 def _same_deal(row: int | None, name: str) -> str:
     return f"same deal as row {row if row is not None else '?'} ({name!r}); kept the first"
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 _CACHE_MAX = 4096
@@ -482,10 +509,17 @@ class _DealReader:
     cleared past :data:`_CACHE_MAX` entries, so they stay small).
     """
 
-    def __init__(self, crm: CrmMapping, placed: dict[str, tuple[str, float]] | None = None) -> None:
+    def __init__(
+        self,
+        crm: CrmMapping,
+        placed: dict[str, tuple[str, float]] | None = None,
+        playbooks: dict[str, str] | None = None,
+    ) -> None:
         self.crm = crm
         #: CRM stage label -> (stage, probability) for labels placed by their probability
         self.placed = placed if placed is not None else {}
+        #: normalised playbook id or name -> playbook id (what a Playbook cell may say)
+        self.playbooks = playbooks if playbooks is not None else {}
         self.stages: dict[tuple[str, str, str], str] = {}
         self.types: dict[str, str | None] = {}
         self.days: dict[str, str | None] = {}
@@ -553,6 +587,16 @@ class _DealReader:
             if deal_type == "":
                 deal_type = self.crm.map_type(raw_type)
                 _remember(self.types, raw_type, deal_type)
+        raw_playbook = get("playbook", "")
+        playbook = None
+        if raw_playbook:
+            playbook = self.playbooks.get(normalise(raw_playbook))
+            if playbook is None:
+                known = ", ".join(sorted(set(self.playbooks.values())))
+                raise RowError(
+                    f"column {row.header('playbook')!r}: unknown playbook {raw_playbook!r} "
+                    f"(known: {known})"
+                )
         return {
             "external_id": get("external_id", ""),
             "name": name,
@@ -565,7 +609,9 @@ class _DealReader:
             "owner": get("owner", ""),
             "account_owner": get("account_owner", ""),
             "type": deal_type,
+            "playbook": playbook,
             "created_at": created,
+            "next_step": " ".join(get("next_step", "").split()),
             "stage_changed_at": changed,
             "contact": {
                 "name": get("contact", ""),
@@ -613,7 +659,7 @@ def _deal_changes(existing: dict[str, Any], values: dict[str, Any], ext: str) ->
     amount = values["amount"]
     if amount is not None and abs(float(existing["amount"] or 0) - amount) >= 0.005:
         changes["amount"] = amount
-    for key in ("currency", "close_date", "type"):  # the owner is compared as a rep
+    for key in ("currency", "close_date", "type", "playbook"):  # the owner: as a rep
         value = values[key]
         if value and value != existing[key]:
             changes[key] = value

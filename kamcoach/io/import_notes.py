@@ -4,6 +4,15 @@ A note is the same when (CRM, CRM id) match, else when (deal, time, content
 hash) match; a note whose CRM id is known but whose text changed updates the
 stored note. Deals are found by CRM deal id, else by name (narrowed by account
 when several deals share it).
+
+An activity's subject is stored as the note's ``title`` and its body as the
+``text``, the only part the analyser and the red-flag search read: a subject
+is a label the rep picks from a list or types before the call ("Call with CFO
+re budget"), not what happened, so gluing it onto the body made a planned
+meeting count as evidence that the CFO was met. A row with a subject and no
+body (a logged call with nothing written) keeps the subject as its text too:
+the note must have a text (the column is NOT NULL and the list shows it), and
+such a row says no more than its subject either way.
 """
 
 from __future__ import annotations
@@ -100,9 +109,13 @@ def plan_notes(
     # "x<CRM id>" / "h<deal, time, hash>" identities seen in this file -> their row;
     # "s<deal, time, hash>" notes this file adds.
     seen = TempIndex(conn, "kc_import_note_keys")
-    by_ext_sql = "SELECT id, content_hash FROM notes WHERE source = ? AND external_id = ?"
+    by_ext_sql = "SELECT id, content_hash, title FROM notes WHERE source = ? AND external_id = ?"
     stored_sql = (
         "SELECT 1 FROM notes WHERE opportunity_id = ? AND created_at = ? AND content_hash = ?"
+    )
+    glued_sql = (
+        "SELECT id FROM notes WHERE opportunity_id = ? AND created_at = ? AND content_hash = ?"
+        " AND title IS NULL"
     )
     bad = plan.bad_rows
     for row in rows:
@@ -113,10 +126,8 @@ def plan_notes(
         try:
             deal_id = deals.find(row, plan.crm.label)
             subject, body = row.get("subject"), row.get("text")
-            if subject and body and not body.startswith(subject):
-                text = f"{subject}\n\n{body}"
-            else:
-                text = body or subject
+            title = " ".join(subject.split()) if subject else None
+            text = body or subject
             if not text:
                 raise RowError("the note is empty (no subject and no body)")
             moment = row.moment("created_at")
@@ -138,12 +149,12 @@ def plan_notes(
         if ext:
             stored = conn.execute(by_ext_sql, (source, ext)).fetchone()
             if stored is not None:
-                note_id, old_digest = stored
-                if old_digest == digest:
+                note_id, old_digest, old_title = stored
+                if old_digest == digest and old_title == title:
                     plan.unchanged += 1
                 else:
                     plan.note_updates += 1
-                    writer.update_note(note_id, text, digest)
+                    writer.update_note(note_id, text, digest, title)
                 continue
         if (
             seen.get("s\x1f" + triple) is not None
@@ -151,6 +162,15 @@ def plan_notes(
         ):
             plan.unchanged += 1
             continue
+        if subject and body and not body.startswith(subject):
+            # Imported before titles: its text is "subject\n\nbody". Split it in
+            # place rather than add the same activity a second time.
+            glued = content_hash(f"{subject}\n\n{body}")
+            old = conn.execute(glued_sql, (deal_id, created, glued)).fetchone()
+            if old is not None:
+                plan.note_updates += 1
+                writer.update_note(old[0], text, digest, title)
+                continue
         seen.put("s\x1f" + triple, number)
         plan.new_notes += 1
         record: dict[str, Any] = {
@@ -162,6 +182,7 @@ def plan_notes(
             "content_hash": digest,
             "external_id": ext or None,
             "source": source,
+            "title": title,
         }
         writer.insert("notes", record)
     seen.drop()

@@ -107,6 +107,10 @@ class ImportSource:
     mapping: HeaderMapping
     date_style: DateStyle
     rows: int
+    default_playbook: str = "meddic"
+    """Playbook of a new deal whose row names none (``--playbook``, else the team default)."""
+    playbooks: dict[str, str] = field(default_factory=dict)
+    """Normalised playbook id or name -> playbook id: what a Playbook column may say."""
 
     @property
     def path(self) -> Path:
@@ -131,6 +135,8 @@ class ImportPlan:
     new_notes: int = 0
     note_updates: int = 0
     history: int = 0
+    #: next steps read from a "Next Step" column that differ from the deal's current one
+    next_steps: int = 0
     unchanged: int = 0
     #: existing deals whose only change is a new contact or contact link
     contact_only: int = 0
@@ -208,6 +214,7 @@ class ImportPlan:
             + self.new_reps
             + self.account_updates
             + self.contact_updates
+            + self.next_steps
         )
 
     def summary(self) -> dict[str, int]:
@@ -221,6 +228,7 @@ class ImportPlan:
             "new_contacts": self.new_contacts,
             "history": self.history,
             "new_reps": self.new_reps,
+            "next_steps": self.next_steps,
         }
 
 

@@ -63,6 +63,8 @@ _INSERTS = {
         "old_value",
         "new_value",
         "source",
+        "author",
+        "reason",
     ),
     "notes": (
         "opportunity_id",
@@ -73,7 +75,9 @@ _INSERTS = {
         "content_hash",
         "external_id",
         "source",
+        "title",
     ),
+    "next_steps": ("opportunity_id", "what", "set_at", "source"),
 }
 #: record -> values in column order (every record carries every column).
 _GETTERS = {table: itemgetter(*columns) for table, columns in _INSERTS.items()}
@@ -102,7 +106,7 @@ class ImportWriter:
         #: (table, columns) -> rows, for accounts and contacts (after the deals' updates)
         self._row_updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
         self._links: list[tuple[int, int]] = []
-        self._note_updates: list[tuple[str, str, int]] = []
+        self._note_updates: list[tuple[str, str, str | None, int]] = []
         self._pending = 0
         self._chars = 0
 
@@ -136,10 +140,10 @@ class ImportWriter:
         self._links.append((deal_id, contact_id))
         self._added(0)
 
-    def update_note(self, note_id: int, text: str, digest: str) -> None:
+    def update_note(self, note_id: int, text: str, digest: str, title: str | None = None) -> None:
         if not self.enabled:
             return
-        self._note_updates.append((text, digest, note_id))
+        self._note_updates.append((text, digest, title, note_id))
         self._added(len(text))
 
     def disable(self) -> None:
@@ -177,7 +181,7 @@ class ImportWriter:
             assignments = ", ".join(f"{k} = ?" for k in keys)
             conn.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", params)
         self._row_updates.clear()
-        for table in ("opportunity_history", "notes"):
+        for table in ("opportunity_history", "notes", "next_steps"):
             if self._rows[table]:
                 conn.executemany(_insert_sql(table), self._rows[table])
                 self._rows[table].clear()
@@ -190,7 +194,8 @@ class ImportWriter:
             self._links.clear()
         if self._note_updates:
             conn.executemany(
-                "UPDATE notes SET text = ?, content_hash = ? WHERE id = ?", self._note_updates
+                "UPDATE notes SET text = ?, content_hash = ?, title = ? WHERE id = ?",
+                self._note_updates,
             )
             self._note_updates.clear()
         self._pending = 0

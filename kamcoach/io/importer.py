@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -42,6 +43,9 @@ from kamcoach.io.mapping import DATE_FIELDS, ColumnMatch, HeaderMapping, detect,
 from kamcoach.io.values import AmbiguousDates, DateEvidence, DateStyle, MixedDates
 from kamcoach.storage.repo import get_meta, set_meta
 from kamcoach.storage.tx import write_transaction
+
+if TYPE_CHECKING:
+    from kamcoach.playbooks.model import PlaybookSet
 
 __all__ = [
     "BadRow",
@@ -73,12 +77,16 @@ def open_import(
     mapping: str | Path | None = None,
     kind: str | None = None,
     date_format: str | None = None,
+    playbook: str | None = None,
+    playbooks: PlaybookSet | None = None,
 ) -> ImportSource:
     """Check ``path`` and decide how to read it; reads no database.
 
     ``mapping`` is None/"auto", a CRM name or a TOML mapping file. File-level
-    problems (unknown headers, ambiguous dates, unreadable file) raise
-    :class:`InputError`.
+    problems (unknown headers, ambiguous dates, unreadable file, an unknown
+    ``playbook``) raise :class:`InputError`. A deal whose row names no
+    playbook gets ``playbook``, else the team default (:mod:`kamcoach.team`);
+    ``playbooks`` are loaded when not given.
     """
     extra = None
     crm_name: str | None = None
@@ -91,7 +99,40 @@ def open_import(
     source = open_csv(path)
     header_map = detect(source.headers, mappings, crm=crm_name, kind=kind, path=path)
     style, count = _scan(source, header_map, date_format)
-    return ImportSource(csv=source, mapping=header_map, date_style=style, rows=count)
+    if header_map.kind != "opportunities":
+        return ImportSource(csv=source, mapping=header_map, date_style=style, rows=count)
+    default, names = _playbooks(playbook, playbooks)
+    return ImportSource(
+        csv=source,
+        mapping=header_map,
+        date_style=style,
+        rows=count,
+        default_playbook=default,
+        playbooks=names,
+    )
+
+
+def _playbooks(chosen: str | None, playbooks: PlaybookSet | None) -> tuple[str, dict[str, str]]:
+    """The default playbook of new deals and what a Playbook cell may say (id or name)."""
+    from kamcoach.io.mapping import normalise
+    from kamcoach.team import load_team_settings
+
+    if playbooks is None:
+        from kamcoach.playbooks.loader import load_playbooks
+
+        playbooks = load_playbooks()
+    names: dict[str, str] = {}
+    for pid, book in playbooks.playbooks.items():
+        for label in (book.name.en, book.name.fr, pid):  # the id last: it wins over a name
+            if normalise(label):
+                names[normalise(label)] = pid
+    if chosen is not None:
+        found = names.get(normalise(chosen))
+        if found is None:
+            known = ", ".join(sorted(playbooks.playbooks))
+            raise InputError(f"--playbook {chosen!r}: unknown playbook (known: {known})")
+        return found, names
+    return load_team_settings(tuple(playbooks.playbooks)).default_playbook, names
 
 
 def _scan(
@@ -197,6 +238,8 @@ def plan_import(
     kind: str | None = None,
     date_format: str | None = None,
     progress: ProgressFn | None = None,
+    playbook: str | None = None,
+    playbooks: PlaybookSet | None = None,
 ) -> ImportPlan:
     """Read ``path`` and count what importing it would change; writes nothing.
 
@@ -204,7 +247,14 @@ def plan_import(
     transaction (one consistent view of the database, no write lock) that is
     rolled back at the end, taking the pass's temporary tables with it.
     """
-    source = open_import(path, mapping=mapping, kind=kind, date_format=date_format)
+    source = open_import(
+        path,
+        mapping=mapping,
+        kind=kind,
+        date_format=date_format,
+        playbook=playbook,
+        playbooks=playbooks,
+    )
     plan = ImportPlan(source=source)
     conn = db.conn
     outer = conn.in_transaction
@@ -292,6 +342,8 @@ def import_file(
     dry_run: bool = False,
     skip_bad_rows: bool = True,
     progress: ProgressFn | None = None,
+    playbook: str | None = None,
+    playbooks: PlaybookSet | None = None,
 ) -> ImportPlan:
     """Import ``path`` in one writing pass (or plan it, for ``dry_run``); the CLI and tests share this.
 
@@ -300,7 +352,21 @@ def import_file(
     """
     if dry_run:
         return plan_import(
-            db, path, mapping=mapping, kind=kind, date_format=date_format, progress=progress
+            db,
+            path,
+            mapping=mapping,
+            kind=kind,
+            date_format=date_format,
+            progress=progress,
+            playbook=playbook,
+            playbooks=playbooks,
         )
-    source = open_import(path, mapping=mapping, kind=kind, date_format=date_format)
+    source = open_import(
+        path,
+        mapping=mapping,
+        kind=kind,
+        date_format=date_format,
+        playbook=playbook,
+        playbooks=playbooks,
+    )
     return _write(db, source, skip_bad_rows=skip_bad_rows, progress=progress)

@@ -45,6 +45,9 @@ PHASE_IDS: tuple[str, ...] = (
 )
 #: Files in a playbook folder that are not playbooks (pipeline-review flag thresholds).
 NOT_PLAYBOOKS = frozenset({"flags.toml"})
+#: Files of the bundled folder only that are not playbooks: team settings (kamcoach.team).
+#: A team's copy lives in the config folder itself, so its ``playbooks/team.toml`` is a playbook.
+BUNDLED_NOT_PLAYBOOKS = frozenset({"team.toml"})
 ENTITY_LABELS = frozenset(
     {"MONEY", "PERCENT", "DATE", "TIME", "CARDINAL", "QUANTITY", "PERSON", "PER", "ORG"}
 )
@@ -324,6 +327,8 @@ def load_playbooks(
             criterion_files[path.stem] = path
         for path in sorted(folder.glob("*.toml")):
             if path.name in NOT_PLAYBOOKS:
+                continue
+            if path.name in BUNDLED_NOT_PLAYBOOKS and folder == playbooks_dir():
                 continue
             top_files[path.stem] = path
     criteria = {cid: parse_criterion(_read_toml(p), p) for cid, p in criterion_files.items()}

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kamcoach.clock import iso_now, now
+from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import gate_verdict, overall_score, status_for
 from kamcoach.domain.stages import FORECAST_CATEGORIES
@@ -116,28 +116,28 @@ def record_next_step(
     review_id: int,
     author: str | None,
     set_at: str | None = None,
-) -> int:
-    """Insert the review's next step into ``next_steps`` (m013), source 'review'.
+) -> str | None:
+    """Set the review's next step through ``records.next_steps`` (source 'review').
 
-    The deal's current next step is its latest row, so this row replaces the
-    one shown without erasing it (older rows are the step's history). Joins the
-    caller's transaction.
+    The same writer as the deal screen and the importer (its checks, its
+    history rule: the latest row is the step in force, the same open step
+    again records nothing). Joins the caller's transaction; returns its
+    warning (a due date already past), None otherwise.
     """
-    with write_transaction(db):
-        table = db.table("next_steps")
-        table.insert(
-            {
-                "opportunity_id": deal_id,
-                "what": (step.what or "").strip(),
-                "who": _clean(step.who),
-                "due_date": step.due or None,
-                "set_at": set_at or iso_now(),
-                "set_by": author,
-                "source": "review",
-                "review_id": review_id,
-            }
-        )
-        return int(table.last_pk or 0)
+    from kamcoach.records.next_steps import set_next_step
+
+    result = set_next_step(
+        db,
+        deal_id,
+        step.what,
+        who=step.who,
+        due=step.due,
+        source="review",
+        set_by=author,
+        review_id=review_id,
+        set_at=set_at,
+    )
+    return result.warning
 
 
 def save_manager_review(
@@ -147,13 +147,15 @@ def save_manager_review(
     entry: ManagerReviewInput,
     *,
     created_at: datetime | None = None,
+    warnings: list[str] | None = None,
 ) -> int:
     """Validate and store a manager's review of a deal; returns the review id.
 
     The agreed rows copy the score in force when the review is written (read
     inside the write transaction, so a score saved meanwhile by someone else
     is the one confirmed). The review's overall score and gate are those of
-    the scores in force once the corrections apply.
+    the scores in force once the corrections apply. ``warnings`` receives
+    what is allowed but worth saying (a next step due in the past).
     """
     deal = repo.get_deal(db, deal_ref)
     playbook = playbooks.playbook(deal["playbook"])
@@ -187,7 +189,7 @@ def save_manager_review(
         )
         review_id = repo.save_review(db, review, gate_passed=verdict.passed)
         if entry.next_step is not None:
-            record_next_step(
+            warning = record_next_step(
                 db,
                 deal["id"],
                 entry.next_step,
@@ -195,6 +197,8 @@ def save_manager_review(
                 author=review.author,
                 set_at=when.strftime("%Y-%m-%dT%H:%M:%S"),
             )
+            if warning and warnings is not None:
+                warnings.append(warning)
     return review_id
 
 

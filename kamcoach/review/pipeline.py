@@ -33,6 +33,7 @@ from kamcoach.clock import today as clock_today
 from kamcoach.domain.stages import FORECAST_CATEGORIES, OPEN_STAGES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.records.next_steps import latest_rows_by_deal
 from kamcoach.review.config import FLAG_IDS, FlagConfig, load_flag_config
 from kamcoach.review.pipeline_flags import pick_next_question
 from kamcoach.review.pipeline_model import (
@@ -124,6 +125,8 @@ def _rules(
     )
     phrases = _scan_notes(db, scope_sql, p, config, today)
     rules = Rules(playbooks, config, today, accounts, phrases["champion_lost"], phrases["red_flag"])
+    # Each deal's current next step: one query whose cost follows the steps stored.
+    rules.next_steps = latest_rows_by_deal(db, "d." + scope_sql if not everything else "1", p)
     return rules, deals, forecasts
 
 

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, overload
 
+from kamcoach.records.next_steps import NextStep
+
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -58,6 +60,8 @@ class DealRow:
     paused_until: date | None = None
     last_activity: date | None = None
     engaged_contacts: int = 0
+    next_step: NextStep | None = None
+    """The deal's current agreed next step (done or not), None when none was set."""
     forecast: str | None = None
     """Forecast category of the deal's latest manager review that gave one (None: none)."""
 
@@ -77,6 +81,7 @@ class DealRow:
         data["close_date"] = self.close_date.isoformat() if self.close_date else None
         data["paused_until"] = self.paused_until.isoformat() if self.paused_until else None
         data["last_activity"] = self.last_activity.isoformat() if self.last_activity else None
+        data["next_step"] = self.next_step.to_dict() if self.next_step else None
         return data
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from kamcoach.domain.scoring import overall_score
 from kamcoach.playbooks.model import Playbook, PlaybookSet
+from kamcoach.records.next_steps import step_from_row
 from kamcoach.review.config import FLAG_IDS, FlagConfig
 from kamcoach.review.pipeline_flags import (
     _fmt_amount,
@@ -78,6 +79,8 @@ class Rules:
     ) -> None:
         self.playbooks, self.config, self.today = playbooks, config, today
         self.accounts = accounts
+        self.next_steps: dict[int, tuple[Any, ...]] = {}
+        """Deal id -> the row of its current next step (a NextStep is built with the row)."""
         self.champion_notes, self.red_notes = champion_notes, red_notes
         rules = self.rules = config.rules
         self.names = {cid: c.name.en for cid, c in playbooks.criteria.items()}
@@ -432,4 +435,5 @@ class Rules:
             paused_until,
             activity[0],
             engaged,
+            step_from_row(self.next_steps.get(did)),
         )

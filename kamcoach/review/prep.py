@@ -13,14 +13,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
+from kamcoach.clock import today as clock_today
 from kamcoach.domain.models import CriterionScore
 from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Criterion, Method, Phase, PlaybookSet, Question
+from kamcoach.records.next_steps import NextStep
+from kamcoach.records.next_steps import current as current_next_step
 from kamcoach.storage import repo
 from kamcoach.textsafe import md
 
@@ -143,6 +147,18 @@ class Checklist:
     items: list[ChecklistItem]
     attendees: list[Attendee]
     phases: list[PhaseGuide]
+    next_step: NextStep | None = None
+    """The deal's current agreed next step (done or not); None when none was set."""
+    today: date | None = None
+    """The day the checklist was built (decides whether the next step is overdue)."""
+
+    @property
+    def next_step_line(self) -> str:
+        """``Agreed next step: what (who, due …)``, overdue said; or that none is agreed."""
+        label = checklist_label("step", self.lang)
+        if self.next_step is None:
+            return f"{label}: {checklist_label('no_step', self.lang)}"
+        return f"{label}: {self.next_step.summary(self.today, self.lang)}"
 
     @property
     def warnings(self) -> list[str]:
@@ -437,6 +453,8 @@ def build_checklist(
         items=items,
         attendees=_attendees(repo.deal_contacts(db, did), lang),
         phases=guides,
+        next_step=current_next_step(db, did),
+        today=clock_today(),
     )
 
 
@@ -464,6 +482,8 @@ _MD = {
         "role": "role",
         "who": "who",
         "criterion": "criterion",
+        "step": "Agreed next step",
+        "no_step": "none agreed: agree one (what, who, when) before the call ends",
     },
     "fr": {
         "title": "Préparation de rendez-vous",
@@ -486,6 +506,8 @@ _MD = {
         "role": "rôle",
         "who": "qui",
         "criterion": "critère",
+        "step": "Prochaine étape convenue",
+        "no_step": "aucune : convenez-en une (quoi, qui, quand) avant la fin du rendez-vous",
     },
 }
 
@@ -525,6 +547,7 @@ def checklist_markdown(checklist: Checklist) -> str:
         + (f" ({t['next']}: {c.next_stage})" if c.next_stage else ""),
         f"- {c.amount:,.0f} {md(c.currency)} · {t['close']} {c.close_date or '?'} · {md(c.owner)}",
         f"- {t['score']} ({md(c.playbook)}): {c.overall:.0f}/100",
+        f"- {md(c.next_step_line)}",
         "",
         f"## {t['attend']}",
         "",

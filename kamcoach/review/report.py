@@ -9,6 +9,7 @@ Markdown allows; viewers that strip it still get every figure as text tables.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from html import escape
 
 from kamcoach import palette
@@ -78,6 +79,12 @@ def heat_text(deal: DealRow, shorts: dict[str, str]) -> str:
             mark += "!"
         parts.append(f"{shorts.get(cid, cid)}{mark}")
     return " ".join(parts)
+
+
+def next_step_text(deal: DealRow, today: date) -> str:
+    """The deal's agreed next step for a report cell: what, who, due (overdue said); '' if none."""
+    step = deal.next_step
+    return "" if step is None else step.summary(today)
 
 
 def _currency_note(report: PipelineReport) -> str:
@@ -304,6 +311,7 @@ def render_markdown(
                 "`" + heat_text(d, shorts) + "`",
                 flags,
                 ask,
+                md(next_step_text(d, report.today)),
             ]
         )
     out.append(
@@ -319,6 +327,7 @@ def render_markdown(
                 "criteria",
                 "flags",
                 "ask next",
+                "next step",
             ],
             rows,
         )
@@ -420,6 +429,7 @@ def render_html(
             f'<td class="num">{"n/a" if d.score is None else f"{d.score:.0f}"}</td>'
             f"<td>{_html_heat(d, shorts)}</td>"
             f"<td>{f'<ul class=flags>{flags}</ul>' if flags else '—'}</td><td>{ask}</td>"
+            f"<td>{escape(next_step_text(d, report.today))}</td>"
             "</tr>"
         )
     more = (
@@ -444,7 +454,7 @@ def render_html(
         f"{svg_score_distribution(report)}"
         f"<h2>Exceptions and deals</h2><table><tr><th>deal</th><th>owner</th><th>stage</th>"
         "<th>amount</th><th>close</th><th>score</th><th>criteria</th><th>flags</th>"
-        f"<th>ask next</th></tr>{''.join(rows)}</table>{more}"
+        f"<th>ask next</th><th>next step</th></tr>{''.join(rows)}</table>{more}"
         f"<p><small>Criteria: {legend}; - not analysed.</small></p>"
         f"<h2>Criterion heat map of the exceptions</h2>{svg_heat_map(heat_deals, playbooks)}"
         + _html_totals("Totals by owner", "owner", report.by_owner.values())

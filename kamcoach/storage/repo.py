@@ -23,7 +23,9 @@ from kamcoach.domain.stages import DEAL_TYPES, REVIEW_AUTHORS, STAGES
 from kamcoach.errors import InputError, NotFoundError
 from kamcoach.storage.tx import write_transaction
 
-TRACKED_FIELDS = ("stage", "amount", "close_date")
+#: Deal columns whose changes go to ``opportunity_history`` under their own name
+#: (m009), from an import or a hand edit alike.
+TRACKED_FIELDS = ("stage", "amount", "close_date", "currency", "name", "owner", "type", "playbook")
 
 
 def content_hash(text: str) -> str:
@@ -248,6 +250,30 @@ def validate_deal_fields(fields: dict[str, Any]) -> None:
             raise InputError(f"close date {fields['close_date']!r} is not YYYY-MM-DD") from None
 
 
+def history_row(
+    deal_id: int,
+    field: str,
+    old: Any,
+    new: Any,
+    *,
+    when: str,
+    source: str,
+    author: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One ``opportunity_history`` row, as imports and hand edits both write it."""
+    return {
+        "opportunity_id": deal_id,
+        "changed_at": when,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "source": source,
+        "author": author,
+        "reason": reason,
+    }
+
+
 def update_deal(
     db: Database,
     deal_id: int,
@@ -255,48 +281,66 @@ def update_deal(
     *,
     source: str = "user",
     changed_at: str | None = None,
+    author: str | None = None,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Apply field changes, recording stage/amount/close-date moves in the history.
+    """Apply field changes, recording each tracked one in the history (with author and reason).
 
+    Besides :data:`TRACKED_FIELDS`, ``close_reason`` is recorded under its name
+    and a ``pause_reason`` set or cleared as a 'pause' row ('active' <->
+    'paused'); other columns (``rep_id``, ``paused_until``) change silently.
     Returns the history rows written. Unchanged values record nothing, so
-    re-applying the same update is a no-op.
+    re-applying the same update is a no-op. The deal is read inside the write
+    transaction, so the old values are the ones replaced.
     """
     validate_deal_fields(changes)
-    current = get_deal(db, deal_id)
     when = changed_at or iso_now()
-    history: list[dict[str, Any]] = []
-    updates: dict[str, Any] = {}
-    for key, value in changes.items():
-        old = current.get(key)
-        if key == "amount":
-            value = float(value)
-            same = old is not None and abs(float(old) - value) < 0.005
-        else:
-            same = old == value
-        if same:
-            continue
-        updates[key] = value
-        if key in TRACKED_FIELDS:
-            history.append(
-                {
-                    "opportunity_id": deal_id,
-                    "changed_at": when,
-                    "field": key,
-                    "old_value": None if old is None else str(old),
-                    "new_value": None if value is None else str(value),
-                    "source": source,
-                }
-            )
-    if not updates:
-        return []
-    if "stage" in updates:
-        updates["stage_changed_at"] = when
     with write_transaction(db):
+        current = get_deal(db, deal_id)
+        history: list[dict[str, Any]] = []
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            old = current.get(key)
+            if key == "amount":
+                value = float(value)
+                same = old is not None and abs(float(old) - value) < 0.005
+            else:
+                same = old == value
+            if same:
+                continue
+            updates[key] = value
+            field, before, after = key, old, value
+            if key == "pause_reason":
+                if (old is None) == (value is None):
+                    continue
+                field, before, after = "pause", _pause(old), _pause(value)
+            elif key not in TRACKED_FIELDS and key != "close_reason":
+                continue
+            history.append(
+                history_row(
+                    deal_id,
+                    field,
+                    before,
+                    after,
+                    when=when,
+                    source=source,
+                    author=author,
+                    reason=reason,
+                )
+            )
+        if not updates:
+            return []
+        if "stage" in updates:
+            updates["stage_changed_at"] = when
         db.table("opportunities").update(deal_id, updates)
         if history:
             db.table("opportunity_history").insert_all(history)
         mark_user_data(db)
     return history
+
+
+def _pause(reason: str | None) -> str:
+    return "active" if reason is None else "paused"
 
 
 # ---------------------------------------------------------------- notes
@@ -310,22 +354,25 @@ def add_note(
     author: str | None = None,
     created_at: str | None = None,
     lang: str | None = None,
+    title: str | None = None,
 ) -> int:
+    """The one writer of a hand-written note; ``title`` is shown, never analysed (m015)."""
     get_deal(db, deal_id)
     if not text or not text.strip():
         raise InputError("the note is empty")
+    record: dict[str, Any] = {
+        "opportunity_id": deal_id,
+        "created_at": created_at or iso_now(),
+        "author": author,
+        "lang": lang,
+        "text": text,
+        "content_hash": content_hash(text),
+    }
+    if title is not None:
+        record["title"] = title
     with write_transaction(db):
         table = db.table("notes")
-        table.insert(
-            {
-                "opportunity_id": deal_id,
-                "created_at": created_at or iso_now(),
-                "author": author,
-                "lang": lang,
-                "text": text,
-                "content_hash": content_hash(text),
-            }
-        )
+        table.insert(record)
         mark_user_data(db)
         return int(table.last_pk or 0)
 

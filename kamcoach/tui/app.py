@@ -24,6 +24,7 @@ from textual.reactive import reactive
 
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.tui.commands import DealsProvider, RepsProvider
+from kamcoach.tui.deal_commands import DealCommands
 from kamcoach.tui.dialogs.help import HelpScreen
 from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
 from kamcoach.tui.screens.pipeline import PipelineScreen
@@ -39,7 +40,7 @@ class KamcoachApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kamcoach"
-    COMMANDS = App.COMMANDS | {DealsProvider, RepsProvider}
+    COMMANDS = App.COMMANDS | {DealsProvider, RepsProvider, DealCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and screens"),
         Binding(

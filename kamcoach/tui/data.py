@@ -17,6 +17,7 @@ from kamcoach.domain.models import CriterionScore, Review
 from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
 from kamcoach.domain.stages import DEFAULT_PROBABILITY
 from kamcoach.playbooks.model import Playbook, PlaybookSet
+from kamcoach.records.next_steps import current as current_next_step
 from kamcoach.review.in_force import InForce, in_force, scores_in_force
 from kamcoach.review.prep import detect_deal_lang
 from kamcoach.storage import repo
@@ -43,6 +44,8 @@ class DealView:
     """criterion -> the rep or manager review whose score is in force."""
     in_force: dict[str, InForce] = field(default_factory=dict)
     """criterion -> the score in force, who gave it and why (``review.in_force``)."""
+    next_step: Any = None
+    """The deal's current :class:`kamcoach.records.next_steps.NextStep`, None if none was set."""
 
     @property
     def id(self) -> int:
@@ -126,6 +129,7 @@ def load_deal(db: Database, playbooks: PlaybookSet, deal_id: int) -> DealView:
         lang=detect_deal_lang(notes),
         overrides=overrides,
         in_force=found,
+        next_step=current_next_step(db, deal_id),
     )
 
 

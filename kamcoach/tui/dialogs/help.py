@@ -20,12 +20,13 @@ current screen.
 ## Pipeline (managers)
 Open deals with stage, amount, owner, the criterion heat strip
 (one letter per criterion: red = stated gap, orange = nothing, yellow = mentioned,
-green = specific/validated), the score and the flags; close date and account too on
-wide terminals. The line under the table shows the highlighted deal in full. Totals
+green = specific/validated), the score and the flags; close date, next step and account
+too on wide terminals. The line under the table shows the highlighted deal in full. Totals
 above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
 the stage gate) and flag(ged share, deals).
 `enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
 `x` clear filters · `R` reps.
+`n` new deal (account, amount, stage, close date, owner, type, playbook).
 
 ## Reps
 Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
@@ -35,10 +36,13 @@ Every rep with team, manager, open deals, open pipeline and accounts (also from 
 Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
 roles, the review trend, notes newest first with evidence highlighted (green supports,
 red is a stated gap).
-`n` add a note (analysed in the background) · `o` override the selected criterion ·
-`a` re-analyse notes · `q` guided qualification · `p` pre-call checklist (prep) ·
-`k` contacts · `w` people read from the notes: new contacts, roles, stances, departures,
-arrivals, each with its quote (`y` accept, `d` dismiss) ·
+`n` add a note (analysed in the background; author and optional title, which is never
+analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it done) ·
+`o` override the selected criterion · `a` re-analyse notes · `q` guided qualification ·
+`p` pre-call checklist (prep) · `k` contacts · `w` people read from the notes: new
+contacts, roles, stances, departures, arrivals, each with its quote (`y` accept, `d` dismiss).
+`e` edit the deal · `c` close won/lost · `z` pause/resume (each change in its history,
+with your name and the reason).
 `m` manager's review: `y` agree, `0`-`3` correct (a reason is required), forecast,
 comment and next step, `ctrl+s` save. The evidence pane says which score is in force and why.
 

@@ -5,11 +5,16 @@ worker) and closes only once it is stored. When storing fails (another
 program kept the database locked past the busy timeout, a read-only
 database), the dialog stays open with the text and says why: a typed note is
 never lost behind a "Note saved" that was not true.
+
+The author field is filled with the user's name (config.toml ``[user]``) and
+can be changed (a note typed for a colleague); the optional title is the
+note's heading, shown but never analysed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,9 +24,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from kamcoach.storage.tx import write_error_message
+
+
+@dataclass(frozen=True, slots=True)
+class NoteDraft:
+    """What the dialog hands to ``save``: the text and who signs it, with an optional title."""
+
+    text: str
+    author: str | None = None
+    title: str | None = None
 
 
 class NoteDialog(ModalScreen[str | None]):
@@ -37,11 +51,27 @@ class NoteDialog(ModalScreen[str | None]):
         color: $error;
         height: auto;
     }
+    NoteDialog .note-meta {
+        height: auto;
+    }
+    NoteDialog #note-author {
+        width: 1fr;
+    }
+    NoteDialog #note-title {
+        width: 2fr;
+    }
     """
 
-    def __init__(self, deal_name: str, save: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        deal_name: str,
+        save: Callable[[NoteDraft], object] | None = None,
+        author: str | None = None,
+    ) -> None:
         super().__init__()
         self.deal_name = deal_name
+        self.author = author or ""
+        """The author field's starting value (the user's name)."""
         self.save = save
         """Stores the text; runs in a thread worker and raises when the note could not be stored."""
         self.saving = False
@@ -54,6 +84,9 @@ class NoteDialog(ModalScreen[str | None]):
             yield Label(
                 Content.assemble("New note on ", (self.deal_name, "bold"), " (French or English)")
             )
+            with Horizontal(classes="note-meta"):
+                yield Input(self.author, placeholder="author", id="note-author")
+                yield Input(placeholder="title (optional, not analysed)", id="note-title")
             yield TextArea(id="note-text", soft_wrap=True)
             yield Static("", id="note-error")
             with Horizontal(classes="buttons"):
@@ -73,19 +106,21 @@ class NoteDialog(ModalScreen[str | None]):
         if self.save is None:
             self.dismiss(text)
             return
+        author = self.query_one("#note-author", Input).value.strip() or None
+        title = self.query_one("#note-title", Input).value.strip() or None
         self.saving = True
         self.query_one("#note-error", Static).update(Text("Saving…"))
-        self.store(text)
+        self.store(NoteDraft(text, author, title))
 
     @work(thread=True, exclusive=True, group="note-save")
-    def store(self, text: str) -> None:
+    def store(self, draft: NoteDraft) -> None:
         assert self.save is not None
         try:
-            self.save(text)
+            self.save(draft)
         except Exception as exc:  # shown in the dialog; the text stays where it is
             self.app.call_from_thread(self._failed, write_error_message(exc))
             return
-        self.app.call_from_thread(self._stored, text)
+        self.app.call_from_thread(self._stored, draft.text)
 
     def _stored(self, text: str) -> None:
         self.saving = False
@@ -101,8 +136,20 @@ class NoteDialog(ModalScreen[str | None]):
         self.notify(f"Note not saved: {why}", severity="error", timeout=10, markup=False)
 
     def action_cancel(self) -> None:
-        if not self.saving:
+        if self.saving:
+            return
+        if not self.query_one(TextArea).text.strip():
             self.dismiss(None)
+            return
+        from kamcoach.tui.dialogs.discard import ConfirmDiscard
+
+        def chosen(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(ConfirmDiscard("this note"), chosen)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

@@ -18,10 +18,12 @@ from kamcoach.domain.scoring import overall_score, status_for
 from kamcoach.storage.tx import write_error_message
 from kamcoach.textsafe import cell
 from kamcoach.tui import data
-from kamcoach.tui.dialogs.note import NoteDialog
+from kamcoach.tui.dialogs.next_step import NextStepDialog, NextStepDraft, NextStepSaved
+from kamcoach.tui.dialogs.note import NoteDialog, NoteDraft
 from kamcoach.tui.dialogs.override import Override, OverrideDialog
 from kamcoach.tui.messages import DealAnalysed, DealLoaded, WorkFailed
 from kamcoach.tui.widgets.heat import heat_strip, score_text
+from kamcoach.tui.widgets.next_step import next_step_line
 from kamcoach.tui.widgets.notes import note_text
 from kamcoach.tui.widgets.status import ModelStatus
 
@@ -56,6 +58,11 @@ class DealScreen(Screen[None]):
             tooltip="People read from the notes",
             show=False,
         ),
+        # Not in the footer (it must fit 80 columns): the header says "press t".
+        Binding("t", "next_step", "Next step", id="deal.next_step", show=False),
+        Binding("e", "edit_deal", "Edit", id="deal.edit", tooltip="Stage, amount, close, owner"),
+        Binding("c", "close_deal", "Close", id="deal.close", tooltip="Won or lost", show=False),
+        Binding("z", "pause_deal", "Pause", id="deal.pause", tooltip="Pause/resume", show=False),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -127,6 +134,11 @@ class DealScreen(Screen[None]):
         head.append(f"#{d['id']} {d['name']}", style="bold")
         head.append(f" · {d['account']} · {d['stage']} · {d['amount']:,.0f} {d['currency']}")
         head.append(f" · close {d['close_date'] or '?'} · {d['owner']}\n")
+        if d.get("close_reason"):
+            head.append(f"{d['stage'].replace('_', ' ')}: {d['close_reason']}\n", style="bold")
+        if d.get("pause_reason"):
+            until = f" until {d['paused_until']}" if d.get("paused_until") else ""
+            head.append(f"paused{until}: {d['pause_reason']}\n", style="yellow")
         head.append(f"{view.playbook.name.get(lang)}: ")
         head.append_text(
             heat_strip(
@@ -141,6 +153,7 @@ class DealScreen(Screen[None]):
             head.append(f"gate {d['stage']}: passed", style="green")
         else:
             head.append(f"gate {d['stage']}: {len(gate.below)} below", style="red")
+        head.append("\n").append_text(next_step_line(view.next_step))
         self.query_one("#deal-head", Static).update(head)
 
         table = self.query_one("#scorecard", DataTable)
@@ -286,21 +299,88 @@ class DealScreen(Screen[None]):
         self.app.push_screen(ContactsScreen(self.deal_id))  # reloads this screen on the way back
 
     def action_add_note(self) -> None:
-        name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
-        self.app.push_screen(NoteDialog(name, save=self.store_note), self._note_written)
+        from kamcoach.errors import InputError
+        from kamcoach.preferences import load_user
 
-    def store_note(self, text: str) -> None:
+        name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+        try:
+            author: str | None = load_user().name
+        except InputError as exc:  # a broken config.toml: say so, let the rep type a name
+            author = None
+            self.notify(str(exc), severity="warning", markup=False)
+        self.app.push_screen(
+            NoteDialog(name, save=self.store_note, author=author), self._note_written
+        )
+
+    def store_note(self, draft: NoteDraft) -> None:
         """Runs in the note dialog's worker: the dialog closes only once this returned."""
-        from kamcoach.storage import repo
+        from kamcoach.records.notes import add_note
 
         with self.kapp.db_lock:
-            repo.add_note(self.kapp.db, self.deal_id, text, author=None)
+            add_note(self.kapp.db, self.deal_id, draft.text, author=draft.author, title=draft.title)
+
+    def action_next_step(self) -> None:
+        name = self.view.deal["name"] if self.view else f"deal {self.deal_id}"
+        current = self.view.next_step if self.view else None
+        self.app.push_screen(
+            NextStepDialog(name, current, save=self.store_next_step), self._next_step_saved
+        )
+
+    def store_next_step(self, draft: NextStepDraft) -> NextStepSaved:
+        """Runs in the next-step dialog's worker (set, or mark the current one done)."""
+        from kamcoach.records import next_steps
+
+        with self.kapp.db_lock:
+            if draft.done:
+                step = next_steps.mark_done(self.kapp.db, self.deal_id)
+                return NextStepSaved(True, step.what)
+            result = next_steps.set_next_step(
+                self.kapp.db, self.deal_id, draft.what, who=draft.who, due=draft.due
+            )
+        return NextStepSaved(False, result.step.summary(), result.warning)
+
+    def _next_step_saved(self, saved: NextStepSaved | None) -> None:
+        if saved is None:
+            return
+        if saved.done:
+            self.notify(f"Done: {saved.summary}", markup=False)
+        else:
+            self.notify(f"Next step: {saved.summary}", markup=False)
+        if saved.warning:
+            self.notify(saved.warning, severity="warning", markup=False)
+        self.reload()
 
     def _note_written(self, text: str | None) -> None:
         if text:  # already stored by the dialog
             self.busy = True
             self.notify("Note saved; analysing…", timeout=3)
             self.analyse()  # the screen reloads itself on resume
+
+    def action_edit_deal(self) -> None:
+        if self.view is not None:
+            from kamcoach.tui.dialogs.deal_form import edit_deal_form
+
+            form = edit_deal_form(self.kapp, self.view.deal)
+            self.app.push_screen(form, self._deal_changed)
+
+    def action_close_deal(self) -> None:
+        self._change_status("close")
+
+    def action_pause_deal(self) -> None:
+        if self.view is not None:
+            self._change_status("resume" if self.view.deal.get("pause_reason") else "pause")
+
+    def _change_status(self, kind: str) -> None:
+        if self.view is not None:
+            from kamcoach.tui.dialogs.deal_status import status_dialog
+
+            dialog = status_dialog(self.kapp, kind, self.view.deal)
+            self.app.push_screen(dialog, self._deal_changed)
+
+    def _deal_changed(self, result: object | None) -> None:
+        if result is not None:  # already stored by the dialog; the screen reloads on resume
+            self.notify("Deal saved", timeout=3)
+            self.reload()
 
     def action_analyse(self) -> None:
         self.busy = True

@@ -20,6 +20,7 @@ from kamcoach.tui import data
 from kamcoach.tui.dialogs.filters import FilterDialog, Filters
 from kamcoach.tui.messages import PipelineLoaded, WorkFailed
 from kamcoach.tui.widgets.heat import heat_strip, legend
+from kamcoach.tui.widgets.next_step import next_step_cell
 from kamcoach.tui.widgets.status import ModelStatus
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class PipelineScreen(Screen[None]):
         Binding("r", "reload", "Reload", id="pipeline.reload"),
         Binding("x", "clear_filters", "Clear filters", id="pipeline.clear", show=False),
         Binding("R", "reps", "Reps", id="pipeline.reps", tooltip="List and edit reps", show=False),
+        Binding("n", "new_deal", "New deal", id="pipeline.new", tooltip="Create a deal by hand"),
     ]
 
     def __init__(self) -> None:
@@ -139,6 +141,9 @@ class PipelineScreen(Screen[None]):
         table.clear(columns=True)
         flexible = max(20, width - 2 - FIXED_WIDTH - (14 if self.columns_layout == "wide" else 0))
         if self.columns_layout == "wide":
+            # The next step gets a fifth (and its padding); compact shows it under the table.
+            next_w = max(12, flexible // 5)
+            flexible -= next_w + 2
             deal_w, flags_w = flexible * 2 // 5, flexible * 3 // 10
             account_w = flexible - deal_w - flags_w - 2
         else:
@@ -155,6 +160,7 @@ class PipelineScreen(Screen[None]):
         table.add_column("Score", key="score", width=5)
         table.add_column("Flags", key="flags", width=flags_w)
         if self.columns_layout == "wide":
+            table.add_column("Next step", key="next_step", width=next_w)
             table.add_column("Account", key="account", width=account_w)
 
     def on_screen_resume(self) -> None:
@@ -238,7 +244,10 @@ class PipelineScreen(Screen[None]):
                 cells.append(d.close_date.isoformat() if d.close_date else "")
             cells += [cell(short_owner(d.owner)), strip, score, flags]
             if self.columns_layout == "wide":
-                cells.append(cell(d.account))
+                cells += [
+                    next_step_cell(d.next_step, getattr(self.report, "today", None)),
+                    cell(d.account),
+                ]
             table.add_row(
                 *cells,
                 key=str(d.id),
@@ -307,6 +316,9 @@ class PipelineScreen(Screen[None]):
                 line.append(f" · {row.forecast.replace('_', ' ')}", style="cyan")
             if row.flags:
                 line.append(" · " + ", ".join(f.id.replace("_", " ") for f in row.flags))
+            if row.next_step is not None:
+                line.append(" · next: ")
+                line.append_text(next_step_cell(row.next_step, getattr(self.report, "today", None)))
         self.query_one("#pipeline-row", Static).update(line)
 
     # ------------------------------------------------------------ actions
@@ -330,6 +342,16 @@ class PipelineScreen(Screen[None]):
     def action_open_deal(self) -> None:
         deal_id = self.selected_deal_id()
         if deal_id is not None:
+            self.kapp.open_deal(deal_id)
+
+    def action_new_deal(self) -> None:
+        from kamcoach.tui.dialogs.deal_form import new_deal_form
+
+        self.app.push_screen(new_deal_form(self.kapp), self._deal_created)
+
+    def _deal_created(self, deal_id: int | None) -> None:
+        if deal_id:  # stored by the form: show it in the table, and open it
+            self.action_reload()
             self.kapp.open_deal(deal_id)
 
     def action_sort(self) -> None:

@@ -292,7 +292,16 @@ class QualifyScreen(Screen[bool]):
             self.show()
 
     def action_back(self) -> None:
-        self.dismiss(False)
+        if self.build_review() is None:
+            self.dismiss(False)
+            return
+        from kamcoach.tui.dialogs.discard import ConfirmDiscard
+
+        def chosen(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDiscard("your qualification answers"), chosen)
 
     def build_review(self) -> Review | None:
         """A rep review of every criterion the rep answered or scored."""

@@ -17,6 +17,8 @@ def note_text(note: dict[str, Any], spans: list[tuple[int, int, bool, str]]) -> 
         head.append(f"  {note['author']}", style="dim")
     if note.get("lang"):
         head.append(f"  [{note['lang']}]", style="dim")
+    if note.get("title"):  # an activity's subject: shown, never analysed
+        head.append("\n").append(str(note["title"]), style="bold italic")
     body = Text(str(note["text"]))
     for start, end, negated, _cid in spans:
         body.stylize(NEGATED_STYLE if negated else SUPPORT_STYLE, start, end)

@@ -232,3 +232,14 @@ def test_hostile_names_and_reasons_are_shown_as_typed(runner: CliRunner, rdb: Pa
     assert "[/red]Eve" in out and "[bold]no[/bold] access" in out
     out = invoke(runner, rdb, "review", "1", "--history")
     assert "[link=x]c[/link]" in out and "[/red]Eve" in out
+
+
+def test_a_next_step_due_in_the_past_is_kept_with_a_warning(runner: CliRunner, rdb: Path) -> None:
+    out = invoke(runner, rdb, "review", "1", "--next-step", "Send the recap", "--due", "2026-11-01")
+    assert "warning: due date 2026-11-01 is already past (today is 2026-11-20)" in out
+    db = open_db(rdb)
+    rows = db.execute("SELECT what, due_date, source FROM next_steps").fetchall()
+    db.close()
+    assert rows == [("Send the recap", "2026-11-01", "review")]
+    shown = json.loads(invoke(runner, rdb, "deals", "show", "1", "--format", "json"))
+    assert "Send the recap" in json.dumps(shown)

@@ -231,13 +231,13 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
             "flags": ";".join(d.flag_ids()),
             "reasons": " | ".join(f"{f.id}: {f.reason}" for f in d.flags),
             "next_question": d.next_question.text if d.next_question else None,
+            "forecast": d.forecast,
             "next_step": d.next_step.what if d.next_step else None,
             "next_step_who": d.next_step.who if d.next_step else None,
             "next_step_due": d.next_step.due_date.isoformat()
             if d.next_step and d.next_step.due_date
             else None,
             "next_step_done": d.next_step.done_at if d.next_step else None,
-            "forecast": d.forecast,
         }
         for d in report.deals
     ]

@@ -386,7 +386,10 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
         for deal_id, review, verdict in results
     ]
     if fmt == "table" and not all_ and results:
-        _deal_id, review, _verdict = results[0]
+        from kamcoach.review.in_force import deal_in_force
+
+        deal_id, review, _verdict = results[0]
+        found = deal_in_force(db, deal_id)
         detail = [
             {
                 "criterion": cid,
@@ -395,6 +398,10 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
                 "evidence": " | ".join(
                     ("✗ " if e.negated else "") + e.text[:120] for e in s.evidence[:2]
                 ),
+                # A person's score stays in force over the notes: say whose and why.
+                "in force": found[cid].why()
+                if cid in found and found[cid].author_kind != "analyser"
+                else "",
             }
             for cid, s in review.scores.items()
         ]

@@ -69,9 +69,10 @@ def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: 
 def show(obj: Ctx, deal: str, fmt: str) -> None:
     """Show one deal (by id or exact name): scorecard, contacts, history and notes.
 
-    The scorecard is the deal's effective qualification: the latest analyser
-    scores with any rep or manager override on top, each with its best quote,
-    in the playbook's order and the language of the deal's notes.
+    The scorecard is the deal's score in force per criterion: a manager's
+    correction, else the latest rep score, else the latest analyser review;
+    each with its best quote and who gave it (M/R/A), then why it is in force
+    wherever a person's score or a later one waiting is involved.
 
     \b
     Example:
@@ -89,6 +90,9 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
 
     playbooks = obj.playbooks
     scores = effective_scores(db, row["id"], playbooks) if review is not None else {}
+    from kamcoach.review.in_force import deal_in_force
+
+    found = deal_in_force(db, row["id"])
     step = current_next_step(db, row["id"])
     if fmt == "json":
         payload = {
@@ -110,6 +114,17 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             "effective_scores": {
                 c: {"score": s.score, "status": s.status, "reason": s.reason}
                 for c, s in scores.items()
+            },
+            "in_force": {
+                c: {
+                    "by": f.author_kind,
+                    "author": f.review.author,
+                    "review_id": f.review.id,
+                    "verdict": f.score.verdict,
+                    "why": f.why(),
+                }
+                for c, f in found.items()
+                if c in scores
             },
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
@@ -168,7 +183,7 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
             f"{review.created_at:%Y-%m-%d}, {review.overall:.0f}/100)",
             header_style="bold",
         )
-        for col in ("criterion", "score", "status", "evidence"):
+        for col in ("criterion", "score", "status", "by", "evidence"):
             table.add_column(col)
         for cid, s in scores.items():
             criterion = playbooks.criteria.get(cid)
@@ -185,9 +200,16 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
                 plain(criterion.name.get(lang) if criterion else cid),
                 str(s.score),
                 status_label(s.status, lang),
+                {"analyser": "A", "rep": "R", "manager": "M"}.get(
+                    found[cid].author_kind if cid in found else "", ""
+                ),
                 evidence,
             )
         out.print(table)
+        for cid in scores:  # why, where a person's score or a later one waiting is involved
+            f = found.get(cid)
+            if f is not None and (f.author_kind != "analyser" or f.waiting or f.confirmed_by):
+                out.print(plain(f"{cid}: {f.why()}", style="yellow" if f.waiting else "dim"))
     out.print(Text.assemble(("\nNotes", "bold"), f" ({len(notes)}, newest first)"))
     for n in notes:
         out.print(plain(f"{n['created_at'][:10]} {n['author'] or ''}", style="dim"))

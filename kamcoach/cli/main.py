@@ -118,6 +118,7 @@ def _register() -> None:
         prep_cmd,
         proposals_cmd,
         reps_cmd,
+        review_cmd,
         tui_cmd,
     )
 
@@ -129,7 +130,16 @@ def _register() -> None:
     main.add_command(doctor_cmd.doctor)
     main.add_command(proposals_cmd.proposals)
     main.add_command(reps_cmd.reps_group)
-    for module in (analyze_cmd, pipeline_cmd, tui_cmd, io_cmd, prep_cmd, notes_cmd, next_step_cmd):
+    for module in (
+        analyze_cmd,
+        pipeline_cmd,
+        tui_cmd,
+        io_cmd,
+        prep_cmd,
+        notes_cmd,
+        next_step_cmd,
+        review_cmd,
+    ):
         module.register(main)
     _add_db_option(main)
 

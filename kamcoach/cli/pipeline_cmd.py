@@ -14,7 +14,7 @@ from rich.text import Text
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console, format_option, render_rows
-from kamcoach.domain.stages import STAGES
+from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.palette import rich_style
@@ -172,6 +172,7 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             Text.assemble(
                 (f"\n#{d.id} {d.name}", "bold"),
                 f" · {d.account} · {d.owner} · {d.stage} · {_short_amount(d.amount, d.currency)}",
+                f" · forecast {d.forecast}" if d.forecast else "",
             )
         )
         strip = Text("  criteria        ")
@@ -239,6 +240,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
             "flags": ";".join(d.flag_ids()),
             "reasons": " | ".join(f"{f.id}: {f.reason}" for f in d.flags),
             "next_question": d.next_question.text if d.next_question else None,
+            "forecast": d.forecast,
             "next_step": d.next_step.what if d.next_step else None,
             "next_step_who": d.next_step.who if d.next_step else None,
             "next_step_due": d.next_step.due_date.isoformat()
@@ -254,6 +256,11 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 @click.option("--owner", help="Only this rep's deals (case-insensitive).")
 @click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
 @click.option("--flag", type=click.Choice(FLAG_IDS), help="Only deals carrying this flag.")
+@click.option(
+    "--forecast",
+    type=click.Choice(FORECAST_CATEGORIES),
+    help="Only deals whose latest manager review put them in this forecast category.",
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
@@ -274,6 +281,7 @@ def pipeline(
     owner: str | None,
     stage: str | None,
     flag: str | None,
+    forecast: str | None,
     limit: int | None,
     output: Path | None,
     force: bool,
@@ -292,12 +300,13 @@ def pipeline(
     Example:
       kamcoach pipeline --owner "Camille Martin" --flag no_power
       kamcoach pipeline --format html -o review.html
+      kamcoach pipeline --forecast commit --format csv
     """
     _check_output(obj, output, force)
     _check_owner(obj, owner)
     config = load_flag_config()
     report = review_pipeline(
-        obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config
+        obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config, forecast=forecast
     )
     cap = DEFAULT_LIMIT if limit is None else (limit or None)
     if fmt == "json":

@@ -154,14 +154,17 @@ def _print_table(checklist: object) -> None:
         ask = plain(it.question)
         if it.evidence:
             ask.append(f"\n{t('known')}: " + "; ".join(it.evidence), style="dim")
+        current = plain(
+            f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
+            f"({tiers.get(it.tier, it.tier)})"
+        )
+        if it.set_by:  # a person's score in force: whose, and why
+            current.append(f"\n{it.set_by}", style="dim")
         table.add_row(
             str(i),
             Text.assemble(it.phase_name, "\n", (it.timing, "dim")),
             plain(it.name),
-            plain(
-                f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
-                f"({tiers.get(it.tier, it.tier)})"
-            ),
+            current,
             ask,
             plain(it.confirm),
         )

@@ -88,6 +88,9 @@ class CriterionScore:
     status: str
     evidence: list[Evidence] = field(default_factory=list)
     reason: str | None = None
+    verdict: str | None = None
+    """A manager's row only: 'agreed' (the score in force confirmed, history) or
+    'corrected' (a new score, in force until a manager reviews again); NULL otherwise."""
 
 
 @dataclass(slots=True)
@@ -104,3 +107,5 @@ class Review:
     stage: str | None = None
     id: int | None = None
     comment: str | None = None
+    forecast: str | None = None
+    """A manager's forecast category (domain.stages.FORECAST_CATEGORIES)."""

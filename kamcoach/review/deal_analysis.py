@@ -7,7 +7,7 @@ read again proposes about people is stored in ``proposals`` in the same
 transaction (:mod:`kamcoach.records.proposals`). The combined
 scores become a review with ``author_kind = 'analyser'``; reviews are never
 overwritten, so the history of a deal's qualification is kept.
-:func:`effective_scores` lays human overrides over the latest analyser review.
+:func:`effective_scores` gives the score in force per criterion (``review.in_force``).
 """
 
 from __future__ import annotations
@@ -224,25 +224,13 @@ def analyze_all(
 def effective_scores(
     db: Database, deal_id: int, playbooks: PlaybookSet
 ) -> dict[str, CriterionScore]:
-    """Latest analyser scores with human overrides on top.
+    """The score in force on each of the deal's playbook criteria (``review.in_force``).
 
-    For each criterion, the latest rep or manager review that scored it wins
-    over the analyser, so overrides survive re-analysis of the notes.
+    A manager's correction, else the latest rep score, else the latest
+    analyser review: re-analysing the notes never undoes a person's score.
     """
+    from kamcoach.review.in_force import deal_in_force, scores_in_force
+
     deal = repo.get_deal(db, deal_id)
     pb = playbooks.playbook(deal["playbook"])
-    scores: dict[str, CriterionScore] = {
-        cid: CriterionScore(cid, 0, "missing", []) for cid in pb.criteria_ids
-    }
-    analyser = repo.latest_review(db, deal["id"], author_kind="analyser")
-    if analyser is not None:
-        for cid, score in analyser.scores.items():
-            if cid in scores:
-                scores[cid] = score
-    for review in repo.deal_reviews(db, deal["id"]):
-        if review.author_kind == "analyser":
-            continue
-        for cid, score in review.scores.items():
-            if cid in scores:
-                scores[cid] = score
-    return scores
+    return scores_in_force(deal_in_force(db, deal["id"]), pb.criteria_ids)

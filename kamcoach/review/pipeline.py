@@ -23,12 +23,14 @@ or textual: the CLI, the reports and the TUI all call :func:`review_pipeline`.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlite_utils import Database
 
 from kamcoach.clock import today as clock_today
-from kamcoach.domain.stages import OPEN_STAGES, STAGES
+from kamcoach.domain.stages import FORECAST_CATEGORIES, OPEN_STAGES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.records.next_steps import latest_rows_by_deal
@@ -46,6 +48,7 @@ from kamcoach.review.pipeline_model import (
 from kamcoach.review.pipeline_queries import (
     _scan_notes,
     account_names,
+    latest_forecasts,
     load_deals,
     load_effective_scores,
     scope_clause,
@@ -69,11 +72,30 @@ __all__ = [
 ]
 
 
-def _check(stage: str | None, flag: str | None) -> None:
+def _check(stage: str | None, flag: str | None, forecast: str | None = None) -> None:
+    if forecast is not None and forecast not in FORECAST_CATEGORIES:
+        raise InputError(
+            f"unknown forecast category {forecast!r} (allowed: {', '.join(FORECAST_CATEGORIES)})"
+        )
     if stage is not None and stage not in STAGES:
         raise InputError(f"unknown stage {stage!r} (allowed: {', '.join(STAGES)})")
     if flag is not None and flag not in FLAG_IDS:
         raise InputError(f"unknown flag {flag!r} (allowed: {', '.join(FLAG_IDS)})")
+
+
+def _with_forecast(
+    build: Callable[[tuple[Any, ...]], DealRow], forecasts: dict[int, str]
+) -> Callable[[tuple[Any, ...]], DealRow]:
+    """The row builder, plus the deal's manager forecast (looked up, not a fact column)."""
+    if not forecasts:
+        return build
+
+    def build_row(facts: tuple[Any, ...]) -> DealRow:
+        row = build(facts)
+        row.forecast = forecasts.get(row.id)
+        return row
+
+    return build_row
 
 
 def _rules(
@@ -83,10 +105,18 @@ def _rules(
     stage: str | None,
     config: FlagConfig,
     today: date,
-) -> tuple[Rules, list[tuple[object, ...]]]:
-    """The deals in scope with their facts, and the rules primed for this review."""
+    forecast: str | None = None,
+) -> tuple[Rules, list[tuple[object, ...]], dict[int, str]]:
+    """The deals in scope with their facts, the rules primed for this review, the forecasts.
+
+    ``forecast`` narrows the scope to the deals whose latest manager forecast
+    is that category: the totals then are that forecast's (the commit number).
+    """
     clause, params, everything = scope_clause(owner, stage)
     deals = load_deals(db, clause, params, everything)
+    forecasts = latest_forecasts(db)
+    if forecast is not None:
+        deals = [d for d in deals if forecasts.get(d[0]) == forecast]
     accounts = account_names(db, clause, params, everything)
     scope_sql, p = (
         ("1", [])
@@ -97,7 +127,7 @@ def _rules(
     rules = Rules(playbooks, config, today, accounts, phrases["champion_lost"], phrases["red_flag"])
     # Each deal's current next step: one query whose cost follows the steps stored.
     rules.next_steps = latest_rows_by_deal(db, "d." + scope_sql if not everything else "1", p)
-    return rules, deals
+    return rules, deals, forecasts
 
 
 def review_pipeline(
@@ -109,15 +139,17 @@ def review_pipeline(
     flag: str | None = None,
     config: FlagConfig | None = None,
     today: date | None = None,
+    forecast: str | None = None,
 ) -> PipelineReport:
-    """Flag the open pipeline (optionally one owner / stage) and total it.
+    """Flag the open pipeline (optionally one owner / stage / forecast) and total it.
 
-    ``flag`` keeps only deals carrying that flag in ``deals``, and the totals
-    are those deals' ("1 deal" listed never comes with totals for 10);
-    ``scope_total`` keeps every deal matching ``owner`` and ``stage`` for the
-    share of the pipeline the flag concerns. ``deals`` builds each row when it is read.
+    ``owner``, ``stage`` and ``forecast`` (the latest manager forecast category)
+    narrow the scope. ``flag`` keeps only deals carrying that flag in ``deals``,
+    and the totals are those deals' ("1 deal" listed never comes with totals
+    for 10); ``scope_total`` keeps every deal in scope for the share of the
+    pipeline the flag concerns. ``deals`` builds each row when it is read.
     """
-    _check(stage, flag)
+    _check(stage, flag, forecast)
     config = config or load_flag_config()
     today = today or clock_today()
     # The review allocates a few objects per deal, none of them in a reference
@@ -126,18 +158,21 @@ def review_pipeline(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        rules, deals = _rules(db, playbooks, owner, stage, config, today)
+        rules, deals, forecasts = _rules(db, playbooks, owner, stage, config, today, forecast)
         summary = summarise(deals, rules, stage, flag)
     finally:
         if collecting:
             gc.enable()
     return PipelineReport(
         today=today,
-        deals=DealRows(summary.entries, rules.build_row, accounts=rules.accounts),
+        deals=DealRows(
+            summary.entries, _with_forecast(rules.build_row, forecasts), accounts=rules.accounts
+        ),
         by_owner=summary.by_owner,
         by_stage=summary.by_stage,
         total=summary.total,
-        filters={"owner": owner, "stage": stage, "flag": flag},
+        filters={"owner": owner, "stage": stage, "flag": flag}
+        | ({"forecast": forecast} if forecast else {}),
         flag_counts=summary.flag_counts,
         currencies=summary.currencies,
         scope_total=summary.scope_total if flag else None,
@@ -154,6 +189,7 @@ def review_pipeline_reference(
     config: FlagConfig | None = None,
     today: date | None = None,
     recompute_facts: bool = True,
+    forecast: str | None = None,
 ) -> PipelineReport:
     """The same review computed the straightforward way, for tests and checks.
 
@@ -171,10 +207,11 @@ def review_pipeline_reference(
         aggregate_facts,
     )
 
-    _check(stage, flag)
+    _check(stage, flag, forecast)
     config = config or load_flag_config()
     today = today or clock_today()
-    rules, deals = _rules(db, playbooks, owner, stage, config, today)
+    rules, deals, forecasts = _rules(db, playbooks, owner, stage, config, today, forecast)
+    build = _with_forecast(rules.build_row, forecasts)
     if recompute_facts:
         clause, params, everything = scope_clause(owner, stage)
         facts = aggregate_facts(db, clause, params, everything)
@@ -199,7 +236,7 @@ def review_pipeline_reference(
     for facts_row in deals:
         if facts_row[2] not in rules.accounts:
             continue
-        row = rules.build_row(facts_row)
+        row = build(facts_row)
         probability = rules.plan(str(facts_row[8]), row.stage).probability
         scope_total.add(row, probability)
         for fl in row.flags:
@@ -223,7 +260,8 @@ def review_pipeline_reference(
         by_owner={o: by_owner[o] for o in sorted(by_owner)},
         by_stage=by_stage,
         total=total,
-        filters={"owner": owner, "stage": stage, "flag": flag},
+        filters={"owner": owner, "stage": stage, "flag": flag}
+        | ({"forecast": forecast} if forecast else {}),
         flag_counts=flag_counts,
         currencies=tuple(sorted(currencies)),
         scope_total=scope_total if flag else None,

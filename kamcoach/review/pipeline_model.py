@@ -62,6 +62,8 @@ class DealRow:
     engaged_contacts: int = 0
     next_step: NextStep | None = None
     """The deal's current agreed next step (done or not), None when none was set."""
+    forecast: str | None = None
+    """Forecast category of the deal's latest manager review that gave one (None: none)."""
 
     @property
     def flagged(self) -> bool:

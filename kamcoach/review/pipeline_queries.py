@@ -42,6 +42,15 @@ def _in_scope(column: str, clause: str, params: list[Any]) -> tuple[str, list[An
     return f"{column} IN (SELECT o.id FROM opportunities o WHERE {clause})", list(params)
 
 
+def _not_agreed(db: Database) -> str:
+    """Condition leaving out a manager's agreements (m014 ``verdict``: history, not a score).
+
+    An older file (no ``verdict`` column) has no agreements to leave out.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(review_scores)")}
+    return " AND s.verdict IS NOT 'agreed'" if "verdict" in columns else ""
+
+
 def load_effective_scores(
     db: Database, clause: str = "1", params: Iterable[Any] = ()
 ) -> dict[int, dict[str, tuple[int, str]]]:
@@ -56,6 +65,7 @@ def load_effective_scores(
     """
     in_an, p1 = _in_scope("r.opportunity_id", clause, list(params))
     in_hu, p2 = _in_scope("r.opportunity_id", clause, list(params))
+    in_hu += _not_agreed(db)
     sql = f"""
         WITH an AS (
             SELECT r.opportunity_id, r.id,
@@ -70,8 +80,7 @@ def load_effective_scores(
                                       ORDER BY r.author_kind = 'manager' DESC,
                                                r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
-            WHERE (r.author_kind = 'rep' OR (r.author_kind = 'manager'
-                   AND COALESCE(s.verdict, 'corrected') = 'corrected')) AND {in_hu}
+            WHERE r.author_kind IN ('rep', 'manager') AND {in_hu}
         )
         SELECT an.opportunity_id, s.criterion, s.score, s.status, 0 AS human
         FROM an JOIN review_scores s ON s.review_id = an.id WHERE an.rn = 1
@@ -131,17 +140,20 @@ def _latest_analyser_scores(db: Database, clause: str, params: list[Any]) -> dic
 def _human_scores(
     db: Database, scope_sql: str, params: list[Any]
 ) -> dict[int, tuple[tuple[str, int, str], ...]]:
-    """Per deal, the latest score a rep or manager gave each criterion (few deals have any).
+    """Per deal, the human score in force on each criterion (few deals have any).
 
+    The latest manager correction, else the latest rep score (``review.in_force``).
     ``scope_sql`` is a condition on ``r.opportunity_id``.
     """
+    scope_sql += _not_agreed(db)
     out: dict[int, list[tuple[str, int, str]]] = {}
     for opp, criterion, score, status in db.execute(
         f"""
         SELECT opportunity_id, criterion, score, status FROM (
             SELECT r.opportunity_id, s.criterion, s.score, s.status,
                    ROW_NUMBER() OVER (PARTITION BY r.opportunity_id, s.criterion
-                                      ORDER BY r.created_at DESC, r.id DESC) AS rn
+                                      ORDER BY r.author_kind = 'rep',
+                                               r.created_at DESC, r.id DESC) AS rn
             FROM reviews r JOIN review_scores s ON s.review_id = r.id
             WHERE r.author_kind IN ('rep', 'manager') AND {scope_sql}
         ) WHERE rn = 1
@@ -393,6 +405,28 @@ def aggregate_facts(
     ):
         facts(opp)[9:11] = [engaged, lost]
     return {opp: tuple(v) for opp, v in out.items()}
+
+
+def latest_forecasts(db: Database) -> dict[int, str]:
+    """Per deal, the forecast category of its latest manager review that gave one.
+
+    One query on m014's partial index ``idx_reviews_forecast`` (only the
+    reviews that carry a forecast, in deal and date order), so its cost
+    follows the number of forecasts given, not the number of deals or
+    reviews; the review then looks each deal up in this dict instead of
+    joining reviews per deal. Rows come oldest first per deal, so the dict
+    keeps the latest. A file without m014 has none.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+    if "forecast" not in columns:
+        return {}
+    return dict(
+        db.execute(
+            "SELECT opportunity_id, forecast FROM reviews INDEXED BY idx_reviews_forecast "
+            "WHERE forecast IS NOT NULL AND author_kind = 'manager' "
+            "ORDER BY opportunity_id, created_at, id"
+        ).fetchall()
+    )
 
 
 def account_names(db: Database, clause: str, params: list[Any], everything: bool) -> dict[int, str]:

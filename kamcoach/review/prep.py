@@ -98,6 +98,8 @@ class ChecklistItem:
     """The rubric level to reach: what the customer must confirm."""
     evidence: list[str] = field(default_factory=list)
     """Quotes already known (negated quotes prefixed with 'not:')."""
+    set_by: str | None = None
+    """Why the score in force is in force when a person gave it (``InForce.why``)."""
 
 
 @dataclass(slots=True)
@@ -245,29 +247,13 @@ def pick_question(criterion: Criterion, score: int, order: Mapping[str, int]) ->
     return questions[min(score, len(questions) - 1)]
 
 
-def _fallback_effective_scores(
-    db: Database, deal_id: int, playbook_id: str
-) -> dict[str, CriterionScore]:
-    """Latest analyser review, then every human override on top (oldest first)."""
-    reviews = [r for r in repo.deal_reviews(db, deal_id) if r.playbook == playbook_id]
-    scores: dict[str, CriterionScore] = {}
-    analyser = [r for r in reviews if r.author_kind == "analyser"]
-    if analyser:
-        scores.update(analyser[-1].scores)
-    for review in reviews:
-        if review.author_kind != "analyser":
-            scores.update(review.scores)
-    return scores
-
-
 def deal_scores(db: Database, deal_id: int, playbooks: PlaybookSet) -> dict[str, CriterionScore]:
-    """The deal's effective scores (analyser merged with human overrides)."""
-    try:
-        from kamcoach.review.deal_analysis import effective_scores
-    except ImportError:
-        deal = repo.get_deal(db, deal_id)
-        return _fallback_effective_scores(db, deal_id, deal["playbook"])
-    return dict(effective_scores(db, deal_id, playbooks))
+    """The score in force on each criterion of the deal's playbook (``review.in_force``)."""
+    from kamcoach.review.in_force import deal_in_force, scores_in_force
+
+    deal = repo.get_deal(db, deal_id)
+    found = deal_in_force(db, deal_id)
+    return scores_in_force(found, playbooks.playbook(deal["playbook"]).criteria_ids)
 
 
 def _evidence(score: CriterionScore | None) -> list[str]:
@@ -445,7 +431,12 @@ def build_checklist(
     method = playbooks.method
     notes = repo.deal_notes(db, did)
     lang = lang if lang in ("en", "fr") else detect_deal_lang(notes)
-    effective = dict(scores) if scores is not None else deal_scores(db, did, playbooks)
+    from kamcoach.review.in_force import deal_in_force, scores_in_force
+
+    found = deal_in_force(db, did)
+    effective = (
+        dict(scores) if scores is not None else scores_in_force(found, playbook.criteria_ids)
+    )
 
     stage = deal["stage"]
     upcoming = next_stage(stage)
@@ -491,6 +482,9 @@ def build_checklist(
                 when=question.when.get(lang) if question else "",
                 confirm=criterion.rubric[max(0, min(3, target))].get(lang),
                 evidence=_evidence(current),
+                set_by=found[cid].why()
+                if cid in found and found[cid].author_kind != "analyser"
+                else None,
             )
         )
     items.sort(key=lambda it: (order.get(it.phase, 99), tier_rank[it.tier], -it.weight, it.score))
@@ -543,6 +537,7 @@ _MD = {
         "when": "When",
         "confirm": "Confirm",
         "known": "Known so far",
+        "set_by": "Score in force",
         "nothing": "nothing yet",
         "tips": "Tips",
         "plan": "Meeting plan",
@@ -566,6 +561,7 @@ _MD = {
         "when": "Quand",
         "confirm": "À confirmer",
         "known": "Déjà connu",
+        "set_by": "Score retenu",
         "nothing": "rien pour l'instant",
         "tips": "Conseils",
         "plan": "Déroulé du rendez-vous",
@@ -645,6 +641,7 @@ def checklist_markdown(checklist: Checklist) -> str:
                 f"- **{t['confirm']}**: {md(it.confirm)}",
                 f"- **{t['known']}**: "
                 + ("; ".join(f"“{md(e)}”" for e in it.evidence) if it.evidence else t["nothing"]),
+                *([f"- **{t['set_by']}**: {md(it.set_by)}"] if it.set_by else []),
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"
@@ -665,6 +662,7 @@ def checklist_rows(checklist: Checklist) -> list[dict[str, Any]]:
             "question": it.question,
             "confirm": it.confirm,
             "evidence": it.evidence,
+            "set_by": it.set_by,
         }
         for i, it in enumerate(checklist.items, 1)
     ]

@@ -400,9 +400,12 @@ def save_review(db: Database, review: Review, *, gate_passed: bool | None = None
                 "overall": round(review.overall, 1),
                 "gate_passed": None if gate_passed is None else int(gate_passed),
                 "comment": review.comment,
+                # m014 columns, written only when set (a manager's review).
+                **({"forecast": review.forecast} if review.forecast else {}),
             }
         )
         review_id = int(reviews.last_pk or 0)
+        verdicts = any(s.verdict for s in review.scores.values())
         db.table("review_scores").insert_all(
             {
                 "review_id": review_id,
@@ -423,6 +426,7 @@ def save_review(db: Database, review: Review, *, gate_passed: bool | None = None
                     ],
                     ensure_ascii=False,
                 ),
+                **({"verdict": s.verdict} if verdicts else {}),
             }
             for s in review.scores.values()
         )
@@ -442,6 +446,7 @@ def _review_from_rows(head: dict[str, Any], scores: list[dict[str, Any]]) -> Rev
         overall=head["overall"],
         comment=head["comment"],
         created_at=datetime.fromisoformat(head["created_at"]),
+        forecast=head.get("forecast"),
         scores={
             s["criterion"]: CriterionScore(
                 criterion=s["criterion"],
@@ -449,6 +454,7 @@ def _review_from_rows(head: dict[str, Any], scores: list[dict[str, Any]]) -> Rev
                 status=s["status"],
                 reason=s["reason"],
                 evidence=[Evidence(**e) for e in json.loads(s["evidence"] or "[]")],
+                verdict=s.get("verdict"),
             )
             for s in scores
         },

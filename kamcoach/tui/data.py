@@ -18,7 +18,8 @@ from kamcoach.domain.scoring import GateVerdict, gate_verdict, overall_score
 from kamcoach.domain.stages import DEFAULT_PROBABILITY
 from kamcoach.playbooks.model import Playbook, PlaybookSet
 from kamcoach.records.next_steps import current as current_next_step
-from kamcoach.review.prep import deal_scores, detect_deal_lang
+from kamcoach.review.in_force import InForce, in_force, scores_in_force
+from kamcoach.review.prep import detect_deal_lang
 from kamcoach.storage import repo
 
 
@@ -40,7 +41,9 @@ class DealView:
     """Oldest first: the trend."""
     lang: str
     overrides: dict[str, Review] = field(default_factory=dict)
-    """criterion -> the latest human review that set it."""
+    """criterion -> the rep or manager review whose score is in force."""
+    in_force: dict[str, InForce] = field(default_factory=dict)
+    """criterion -> the score in force, who gave it and why (``review.in_force``)."""
     next_step: Any = None
     """The deal's current :class:`kamcoach.records.next_steps.NextStep`, None if none was set."""
 
@@ -100,14 +103,15 @@ def deal_flags(db: Database, playbooks: PlaybookSet, deal: dict[str, Any]) -> li
 def load_deal(db: Database, playbooks: PlaybookSet, deal_id: int) -> DealView:
     deal = repo.get_deal(db, deal_id)
     playbook = playbooks.playbook(deal["playbook"])
-    scores = deal_scores(db, deal_id, playbooks)
     notes = repo.deal_notes(db, deal_id, newest_first=True)
     reviews = repo.deal_reviews(db, deal_id)
-    overrides: dict[str, Review] = {}
-    for review in reviews:
-        if review.author_kind != "analyser" and review.playbook == playbook.id:
-            for cid in review.scores:
-                overrides[cid] = review
+    found = in_force(reviews)
+    scores = scores_in_force(found, playbook.criteria_ids)
+    overrides = {
+        cid: f.review
+        for cid, f in found.items()
+        if f.author_kind != "analyser" and cid in playbook.criteria_ids
+    }
     try:
         flags = deal_flags(db, playbooks, deal)
     except Exception:  # a broken flag config must not hide the deal
@@ -124,6 +128,7 @@ def load_deal(db: Database, playbooks: PlaybookSet, deal_id: int) -> DealView:
         reviews=reviews,
         lang=detect_deal_lang(notes),
         overrides=overrides,
+        in_force=found,
         next_step=current_next_step(db, deal_id),
     )
 

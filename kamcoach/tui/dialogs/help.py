@@ -43,6 +43,8 @@ analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it
 contacts, roles, stances, departures, arrivals, each with its quote (`y` accept, `d` dismiss).
 `e` edit the deal · `c` close won/lost · `z` pause/resume (each change in its history,
 with your name and the reason).
+`m` manager's review: `y` agree, `0`-`3` correct (a reason is required), forecast,
+comment and next step, `ctrl+s` save. The evidence pane says which score is in force and why.
 
 ## Contacts (from a deal)
 The account's people: on the deal (✓) or not, their role on this deal (* where it

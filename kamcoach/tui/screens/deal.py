@@ -47,6 +47,8 @@ class DealScreen(Screen[None]):
         Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
+        # Off the footer (full at 80 columns); listed in the help screen.
+        Binding("m", "review", "Review", id="deal.review", tooltip="Manager's review", show=False),
         Binding("k", "contacts", "Contacts", id="deal.contacts", show=False),  # see the panel
         Binding(
             "w",
@@ -264,6 +266,9 @@ class DealScreen(Screen[None]):
             text.append(criterion.rubric[value].get(view.lang) + "\n", style="italic")
         if score and score.reason:
             text.append(f"reason: {score.reason}\n", style="cyan")
+        found = view.in_force.get(cid)
+        if found is not None:  # which score is in force, and what waits behind it
+            text.append(found.why() + "\n", style="yellow" if found.waiting else "dim")
         evidence = score.evidence if score else []
         if not evidence:
             text.append("no evidence quoted\n", style="dim")
@@ -282,6 +287,11 @@ class DealScreen(Screen[None]):
 
     def action_prep(self) -> None:
         self.kapp.open_checklist(self.deal_id)
+
+    def action_review(self) -> None:
+        from kamcoach.tui.screens.manager_review import ManagerReviewScreen
+
+        self.app.push_screen(ManagerReviewScreen(self.deal_id))  # reloads on resume
 
     def action_contacts(self) -> None:
         from kamcoach.tui.screens.contacts import ContactsScreen

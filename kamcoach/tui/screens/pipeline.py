@@ -315,6 +315,8 @@ class PipelineScreen(Screen[None]):
         if row is not None:
             line.append(f"#{row.id} {row.name}", style="bold")
             line.append(f" · {row.account} · close {row.close_date or '?'}")
+            if row.forecast:  # the latest manager review's forecast category
+                line.append(f" · {row.forecast.replace('_', ' ')}", style="cyan")
             if row.flags:
                 line.append(" · " + ", ".join(f.id.replace("_", " ") for f in row.flags))
             if row.next_step is not None:

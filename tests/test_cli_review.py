@@ -243,3 +243,36 @@ def test_a_next_step_due_in_the_past_is_kept_with_a_warning(runner: CliRunner, r
     assert rows == [("Send the recap", "2026-11-01", "review")]
     shown = json.loads(invoke(runner, rdb, "deals", "show", "1", "--format", "json"))
     assert "Send the recap" in json.dumps(shown)
+
+
+def test_deals_show_never_calls_an_analyser_gap_an_override(tmp_path: Path) -> None:
+    """Issue 13 defect 7: the analyser's stated gap was labelled 'override: stated'."""
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    from kamcoach.cli.main import main
+    from kamcoach.domain.models import CriterionScore, Evidence, Review
+    from kamcoach.storage import repo
+    from kamcoach.storage.db import open_db
+    from tests.test_review_support import add_deal
+
+    path = tmp_path / "gap.db"
+    db = open_db(path)
+    add_deal(db, 1)
+    quote = Evidence("We have not met the CFO yet.", 0, 28, negated=True)
+    scores = {
+        "economic_buyer": CriterionScore("economic_buyer", 0, "gap", [quote], reason="stated"),
+        "metrics": CriterionScore("metrics", 0, "gap", [], reason="stated"),
+    }
+    repo.save_review(
+        db, Review(1, "meddic", "analyser", scores, 0.0, datetime(2026, 11, 2, tzinfo=UTC))
+    )
+    db.close()
+    out = CliRunner().invoke(
+        main, ["--db", str(path), "deals", "show", "1"], env={"COLUMNS": "200"}
+    )
+    assert out.exit_code == 0, out.output
+    assert "override" not in out.output
+    assert "gap: We have not met the CFO yet." in out.output
+    assert "gap stated in the notes" in out.output

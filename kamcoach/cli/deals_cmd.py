@@ -188,12 +188,18 @@ def show(obj: Ctx, deal: str, fmt: str) -> None:
         for cid, s in scores.items():
             criterion = playbooks.criteria.get(cid)
             quote = next((e for e in s.evidence if e.text.strip()), None)
-            if s.reason:
+            by = found[cid].author_kind if cid in found else "analyser"
+            # A person's score carries their reason; the analyser's ``reason`` is a code
+            # ("stated", "negated") that says why its quote is a gap, never an override.
+            if s.reason and by != "analyser":
                 evidence = plain(f"override: {s.reason}", style="cyan")
             elif quote is not None:
                 text = quote.text.strip()
                 text = text if len(text) <= 90 else text[:89] + "…"
-                evidence = plain(f"not: {text}", style="red") if quote.negated else plain(text)
+                label = "gap" if s.status == "gap" else "not"
+                evidence = plain(f"{label}: {text}", style="red") if quote.negated else plain(text)
+            elif s.status == "gap":
+                evidence = plain("gap stated in the notes", style="red")
             else:
                 evidence = Text()
             table.add_row(

@@ -167,6 +167,8 @@ def classify(result: Result) -> tuple[str, str] | None:
 
 READ_ONLY = {"deals list", "deals show", "accounts list", "pipeline", "coach", "export"}
 READ_ONLY |= {"playbooks list", "playbooks show", "playbooks check", "analyze", "doctor"}
+READ_ONLY |= {"review", "deals history", "notes list", "contacts list", "contacts show"}
+READ_ONLY |= {"proposals list", "reps list", "reps show"}
 
 
 def read_only(args: tuple[str, ...]) -> bool:

@@ -26,7 +26,7 @@ from kamcoach.paths import playbooks_dir
 PINNED_TODAY = "2026-11-20"
 AREAS = ("core", "names", "outputs", "dbpath")
 DB = "kamcoach.db"
-GROUPS = ("deals", "accounts", "playbooks")
+GROUPS = ("deals", "accounts", "playbooks", "reps", "contacts", "proposals", "notes")
 T = TypeVar("T")
 TEAM = "team"
 
@@ -68,6 +68,10 @@ COMMANDS = [
     *["deals show", "prep", "deals analyze", "analyze", "import", "pipeline"] * 3,
     *["deals list", "coach", "export", "accounts list", "playbooks show"] * 2,
     "playbooks list",
+    # The records of issue 12, read with odd ids, names and formats.
+    *["review", "deals history", "notes list", "contacts list", "proposals list", "reps list"],
+    "contacts show",
+    "reps show",
     "doctor",
     "playbooks check",  # compiles every pattern: about a second a call
 ]
@@ -465,8 +469,30 @@ def _call(draw: st.DrawFn, areas: frozenset[str]) -> tuple[Call, tuple[tuple[str
                 )
             ),
         )
-    elif command in ("accounts list", "playbooks list"):
+    elif command in ("accounts list", "playbooks list", "reps list"):
         args = draw(fmt(["table", "json", "jsonl", "csv", "md"]))
+    elif command in ("review", "deals history", "notes list"):
+        args = (draw(_deal_ref(areas)), *draw(fmt(["table", "json"])))
+    elif command == "contacts list":
+        args = draw(
+            _options(
+                _opt("--deal", _deal_ref(areas)),
+                _opt("--account", _choice(["Acme", "1", "Nope"], areas)),
+                fmt(["table", "json", "csv"]),
+            )
+        )
+    elif command == "proposals list":
+        args = (
+            *draw(st.one_of(st.just(()), _deal_ref(areas).map(lambda d: (d,)))),
+            *draw(
+                _options(
+                    _opt("--status", _choice(["open", "accepted", "dismissed", "all"], areas)),
+                    fmt(["table", "json"]),
+                )
+            ),
+        )
+    elif command in ("contacts show", "reps show"):
+        args = (draw(_mostly(st.sampled_from(["1", "2", "Alice", "Bob"]), _text(areas, 20))),)
     elif command == "playbooks show":
         args = (
             draw(_choice(["meddic", "bant", "team", "natural_selling"], areas)),

@@ -38,7 +38,7 @@ from kamcoach.review.config import load_flag_config
 from kamcoach.review.pipeline import review_pipeline
 from kamcoach.review.report import DEFAULT_LIMIT, render_html, render_markdown
 from kamcoach.storage.db import open_db
-from kamcoach.storage.migrations import m007_deal_scores, m008_deal_facts
+from kamcoach.storage.derived import rebuild_derived
 
 TODAY = date(2026, 11, 20)
 OPEN = ("discovery", "qualification", "proposal", "negotiation", "commit")
@@ -86,11 +86,10 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     ``executemany`` inside one transaction. The note full-text index is
     filled once at the end (``rebuild``) instead of by the per-row trigger,
     which is put back unchanged afterwards; the application keeps using the
-    trigger. Likewise the ``deal_scores`` triggers (migration m007, a
-    recompute per review row) and the ``deal_facts`` triggers (m008, per
-    note, history and contact row) are dropped for the bulk insert and both
-    migrations are re-run at the end: each back-fills every deal's row in a
-    few statements and re-creates its triggers.
+    trigger. Likewise the ``deal_scores`` and ``deal_facts`` triggers (a
+    recompute per review, note, history or contact row) are dropped for the
+    bulk insert, put back as they were, and both tables rebuilt at the end in
+    a few set-based statements (:func:`kamcoach.storage.derived.rebuild_derived`).
     """
     rnd = random.Random(seed).random
     db = open_db(path)
@@ -189,10 +188,11 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             " VALUES (?, ?, ?, ?)",
             links,
         )
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        derived = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
             " AND (name LIKE 'deal_scores_%' OR name LIKE 'deal_facts_%')"
-        ).fetchall():
+        ).fetchall()
+        for name, _sql in derived:
             conn.execute(f"DROP TRIGGER {name}")
         if trigger:
             conn.execute("DROP TRIGGER notes_fts_insert")
@@ -223,8 +223,9 @@ def build(path: Path, n: int, seed: int = 7) -> float:
             "INSERT INTO review_scores (review_id, criterion, score, status) VALUES (?, ?, ?, ?)",
             scores,
         )
-    m007_deal_scores(db)
-    m008_deal_facts(db)
+    for _name, sql in derived:  # the triggers of the current schema, as they were
+        conn.execute(sql)
+    rebuild_derived(db)
     conn.execute("ANALYZE")
     elapsed = time.perf_counter() - started
     db.close()

@@ -14,7 +14,6 @@ deal against the wrong playbook.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from kamcoach.errors import PlaybookError
 from kamcoach.paths import config_dir, playbooks_dir
+from kamcoach.team_files import merge_tables, read_toml
 
 #: The file's name, bundled and in the config folder.
 TEAM_FILE = "team.toml"
@@ -41,30 +41,6 @@ def bundled_team_file() -> Path:
 
 def team_settings_file() -> Path:
     return config_dir() / TEAM_FILE
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise PlaybookError(path, "", f"cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlaybookError(path, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise PlaybookError(path, "", f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise PlaybookError(path, "", "not valid TOML (nested too deeply)") from None
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 Check = Callable[[Path, str, Any, Collection[str]], None]
@@ -118,14 +94,14 @@ def load_team_settings(
 
         playbook_ids = tuple(load_playbooks().playbooks)
     bundled = bundled or bundled_team_file()
-    data = _read(bundled)
+    data = read_toml(bundled)
     _validate(data, bundled, playbook_ids)
     sources = [bundled]
     team = team if team is not None else (team_settings_file() if use_team else None)
     if team is not None and team.is_file():
-        extra = _read(team)
+        extra = read_toml(team)
         _validate(extra, team, playbook_ids)
-        data = _merge(data, extra)
+        data = merge_tables(data, extra)
         sources.append(team)
     defaults = data.get("defaults", {})
     if "playbook" not in defaults:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
+from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.storage.db import open_db
 
 PINNED_TODAY = "2026-11-20"
@@ -45,3 +46,20 @@ def db(db_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def demo_db(db: Database) -> Database:
+    """The bundled demo pipeline in a fresh database (modules may define their own)."""
+    from kamcoach.io.demo import load_demo
+
+    load_demo(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def playbooks() -> PlaybookSet:
+    """The bundled playbooks, loaded once (modules may define their own)."""
+    from kamcoach.playbooks.loader import load_playbooks
+
+    return load_playbooks()

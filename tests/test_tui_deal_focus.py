@@ -10,26 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlite_utils import Database
 from textual.widgets import DataTable
 
-from kamcoach.io.demo import load_demo
-from kamcoach.playbooks.loader import load_playbooks
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.tui.dialogs.override import OverrideDialog
 from tests.test_tui_app import new_app, run, settle
-
-
-@pytest.fixture
-def demo_db(db: Database) -> Database:
-    load_demo(db)
-    return db
-
-
-@pytest.fixture(scope="module")
-def playbooks() -> PlaybookSet:
-    return load_playbooks()
 
 
 def test_arrows_move_in_the_scorecard_right_after_the_deal_opens(

@@ -9,12 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlite_utils import Database
 from textual.widgets import TextArea
 
-from kamcoach.io.demo import load_demo
-from kamcoach.playbooks.loader import load_playbooks
 from kamcoach.playbooks.model import PlaybookSet
 from kamcoach.storage import repo
 from kamcoach.tui.dialogs.discard import ConfirmDiscard
@@ -22,17 +19,6 @@ from kamcoach.tui.dialogs.note import NoteDialog
 from kamcoach.tui.screens.deal import DealScreen
 from kamcoach.tui.screens.qualify import QualifyScreen
 from tests.test_tui_app import new_app, run, settle
-
-
-@pytest.fixture
-def demo_db(db: Database) -> Database:
-    load_demo(db)
-    return db
-
-
-@pytest.fixture(scope="module")
-def playbooks() -> PlaybookSet:
-    return load_playbooks()
 
 
 def test_escape_on_a_typed_note_asks_and_keeps_it_by_default(

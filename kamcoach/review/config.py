@@ -10,7 +10,6 @@ names the file and the dotted key, never a silently ignored typo.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.errors import PlaybookError
 from kamcoach.paths import config_dir, playbooks_dir
+from kamcoach.team_files import merge_tables, read_toml
 
 #: Flag ids in the order reports list them.
 FLAG_IDS: tuple[str, ...] = (
@@ -97,30 +97,6 @@ def team_flags_file() -> Path:
     return config_dir() / "flags.toml"
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise PlaybookError(path, "", f"cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlaybookError(path, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise PlaybookError(path, "", f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise PlaybookError(path, "", "not valid TOML (nested too deeply)") from None
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def load_flag_config(
     bundled: Path | None = None, team: Path | None = None, *, use_team: bool = True
 ) -> FlagConfig:
@@ -130,14 +106,14 @@ def load_flag_config(
     holds the mistake.
     """
     bundled = bundled or bundled_flags_file()
-    data = _read(bundled)
+    data = read_toml(bundled)
     _validate(data, bundled)
     sources = [bundled]
     team = team if team is not None else (team_flags_file() if use_team else None)
     if team is not None and team.is_file():
-        extra = _read(team)
+        extra = read_toml(team)
         _validate(extra, team, partial=True)
-        data = _merge(data, extra)
+        data = merge_tables(data, extra)
         sources.append(team)
     return FlagConfig(rules=_build(data, sources[-1]), sources=tuple(sources))
 

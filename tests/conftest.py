@@ -23,8 +23,14 @@ def _isolated_env(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.delenv("KAMCOACH_DB", raising=False)
     monkeypatch.delenv("KAMCOACH_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("KAMCOACH_STATE_DIR", raising=False)
+    # The interface language follows $LANG unless config.toml says: tests read English.
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("KAMCOACH_TODAY", PINNED_TODAY)
     # Tests start from fresh files the way a user who passed --create once does;
     # tests/test_db_paths.py unsets this to check the refusals themselves.

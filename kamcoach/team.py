@@ -96,8 +96,9 @@ def _rates(path: Path, where: str, value: Any, _known: Collection[str]) -> None:
             raise PlaybookError(path, f"{here}.date", "missing required key")
         day = table["date"]
         if isinstance(day, datetime) or not isinstance(day, date):
+            got = f"{day.isoformat()} (a time too)" if isinstance(day, datetime) else repr(day)
             raise PlaybookError(
-                path, f"{here}.date", f"expected a date like 2026-01-01 (no quotes), got {day!r}"
+                path, f"{here}.date", f"expected a date like 2026-01-01 (no quotes), got {got}"
             )
         if day in seen:
             raise PlaybookError(

@@ -370,3 +370,33 @@ def test_tui_pipeline_totals_are_converted(db_path: Path, team: Path, tmp_path: 
 
     asyncio.run(scenario())
     db.close()
+
+
+def test_tui_with_a_broken_rates_file_names_it_and_keeps_running(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kamcoach.tui.app import make_app
+    from kamcoach.tui.screens.reps import RepsScreen
+    from tests.test_tui_app import settle
+
+    _seed(db_path)
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("KAMCOACH_CONFIG_DIR", str(config))
+    team = config / "team.toml"
+    team.write_text("[[currency.rates]]\ndate = 2026-01-01\nUSD = -1\n", encoding="utf-8")
+    db = open_db(db_path)
+    app = make_app(db, load_playbooks(), preload_model=False, export_dir=tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            pilot.app.push_screen(RepsScreen())
+            await settle(pilot)
+            messages = [n.message for n in pilot.app._notifications]
+            problem = f"{team}: currency.rates[0].USD: expected a positive number"
+            assert sum(problem in m for m in messages) == 2, messages  # pipeline, then reps
+            assert isinstance(pilot.app.screen, RepsScreen)  # still running
+
+    asyncio.run(scenario())
+    db.close()

@@ -289,7 +289,7 @@ def review_pipeline_reference(
             t.add(row, probability)
         currencies.add(row.currency)
         if row.amount_base is None:
-            left_out.append((row.id, row.currency))
+            left_out.append((row.id, row.currency.strip().upper()))
         close_key = row.close_date.isoformat() if row.close_date else "9999-12-31"
         score = row.score if row.score is not None else -1.0
         keyed.append((0 if row.flags else 1, close_key, score, row.id, row))

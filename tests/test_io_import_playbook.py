@@ -114,7 +114,7 @@ def test_the_team_default_comes_from_team_toml_in_the_config_folder(
     [
         ('[defaults]\nplaybook = "spin"\n', "defaults.playbook: unknown playbook 'spin'"),
         ('[defaults]\nplaybok = "bant"\n', "defaults.playbok: unknown key (allowed: playbook)"),
-        ('[default]\nplaybook = "bant"\n', "default: unknown key (allowed: defaults)"),
+        ('[default]\nplaybook = "bant"\n', "default: unknown key (allowed: defaults, currency)"),
         ("defaults = 3\n", "defaults: expected a table"),
         ("[defaults\n", "not valid TOML"),
     ],

@@ -202,11 +202,14 @@ def test_cli_add_list_edit_show(runner: CliRunner, db_path: Path, demo_db: Datab
             "open_deals": 0,
             "open_pipeline": 0,
             "accounts": 0,
+            "base_currency": "EUR",
+            "left_out": [],
         }
     ]
     csv_out = cli(runner, db_path, "reps", "list", "--format", "csv")
     assert csv_out.output.splitlines()[0] == (
-        "id,name,email,manager,team,language,open_deals,open_pipeline,accounts"
+        "id,name,email,manager,team,language,open_deals,open_pipeline,accounts,"
+        "base_currency,left_out"
     )
     assert len(csv_out.output.splitlines()) == 6
     edited = cli(

@@ -461,7 +461,16 @@ def test_account_jump_totals_follow_the_filter(
         assert screen.filters.account == account
         t = screen.totals
         assert t.deals == len(expected) == len(screen.rows) < whole.deals
-        assert t.pipeline == pytest.approx(sum(d["amount"] for d in expected))
+        # The demo's accounts deal in EUR, USD, GBP and CHF: totals are in the team's
+        # base currency at the bundled rates (this account's deals are in USD).
+        from kamcoach.clock import today
+        from kamcoach.team import load_team_settings
+
+        rates = load_team_settings().rates
+        factor = {d["currency"]: rates.rate(d["currency"], today()) for d in expected}
+        assert None not in factor.values() and set(factor) != {"EUR"}
+        converted = [d["amount"] * factor[d["currency"]].value for d in expected]  # type: ignore[union-attr]
+        assert t.pipeline == pytest.approx(sum(converted))
         assert t.flagged_deals == sum(1 for r in screen.rows if r.flags)
         assert 0 < t.weighted <= t.pipeline
         totals = str(screen.query_one("#totals").render())

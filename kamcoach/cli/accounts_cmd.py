@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.output import format_option, render_rows
-from kamcoach.storage import repo
+from kamcoach.cli.output import format_option, print_left_out, render_rows
+from kamcoach.records.open_pipeline import accounts_with_pipeline
 
 
 @click.group()
@@ -25,11 +25,17 @@ def accounts() -> None:
 def list_(obj: Ctx, fmt: str) -> None:
     """List accounts with their number of deals, contacts and open pipeline.
 
+    The open pipeline is in the team's base currency at the team's rates
+    ([currency] in team.toml); json, jsonl, csv and md add base_currency and
+    the left_out deals (no rate for their currency), which the table names
+    under it.
+
     \b
     Example:
       kamcoach accounts list
+      kamcoach accounts list --format json
     """
-    rows = repo.list_accounts(obj.db)
+    rows, left_out = accounts_with_pipeline(obj.db)
     for row in rows:
         row["key_account"] = bool(row["key_account"])
     render_rows(
@@ -44,6 +50,8 @@ def list_(obj: Ctx, fmt: str) -> None:
             "deals",
             "contacts",
             "open_pipeline",
+            *(("base_currency", "left_out") if fmt != "table" else ()),
         ],
-        title="Accounts",
+        title=f"Accounts (open pipeline in {rows[0]['base_currency']})" if rows else "Accounts",
     )
+    print_left_out(left_out, fmt)

@@ -96,6 +96,19 @@ def render_rows(
         console().print(table)
 
 
+def print_left_out(left_out: Sequence[Any], fmt: str) -> None:
+    """Under a table of money totals: the deals they leave out (no rate for their currency).
+
+    Only the table gets the line; the other formats carry a ``left_out`` field,
+    and a line after JSON or CSV would break the file.
+    """
+    from kamcoach.records.currency import left_out_line
+
+    line = left_out_line(left_out)
+    if line and fmt == "table":
+        console().print(plain(line, style="bold yellow"))
+
+
 def _csv_value(value: Any) -> Any:
     """A CSV cell: lists and dicts as JSON, formula-like text neutralised, numbers as they are."""
     if isinstance(value, list | dict):

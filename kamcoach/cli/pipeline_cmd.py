@@ -19,6 +19,7 @@ from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.palette import rich_style
 from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.records.currency import left_out_line, rates_line
 from kamcoach.review.coaching import MIN_DEALS
 from kamcoach.review.config import FLAG_IDS, load_flag_config
 from kamcoach.review.pipeline import DealRow, PipelineReport, review_pipeline
@@ -92,6 +93,29 @@ def _short_amount(amount: float, currency: str) -> str:
     return f"{amount:.0f} {currency}"
 
 
+def _amount_cell(deal: DealRow) -> Text:
+    """The deal's own amount; under it, when in another currency, its value in the base."""
+    cell = plain(_short_amount(deal.amount, deal.currency))
+    base = deal.base_currency
+    if base and deal.currency != base:
+        converted = (
+            "no rate" if deal.amount_base is None else "≈" + _short_amount(deal.amount_base, base)
+        )
+        cell.append("\n" + converted, style="dim")
+    return cell
+
+
+def _amount_line(deal: DealRow) -> str:
+    """``120k USD (≈ 115k EUR)`` for the exception lines."""
+    text = _short_amount(deal.amount, deal.currency)
+    base = deal.base_currency
+    if not base or deal.currency == base:
+        return text
+    if deal.amount_base is None:
+        return f"{text} (no rate)"
+    return f"{text} (≈ {_short_amount(deal.amount_base, base)})"
+
+
 def _next_step_cell(deal: DealRow, report: PipelineReport) -> Text:
     """``due · what`` (red when overdue, dim when done), or a dim dash when none is agreed."""
     step = deal.next_step
@@ -108,7 +132,8 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
     t = report.total
     out.print(
         f"[bold]Pipeline review {report.today.isoformat()}[/bold]: "
-        f"{t.deals} open deal{'s' if t.deals != 1 else ''}, pipeline {t.pipeline:,.0f}, weighted {t.weighted:,.0f}, "
+        f"{t.deals} open deal{'s' if t.deals != 1 else ''}, "
+        f"pipeline {t.pipeline:,.0f} {report.base_currency}, weighted {t.weighted:,.0f}, "
         f"qualified {t.qualified:,.0f} ({t.share_qualified:.0%}); "
         f"[bold red]{t.share_flagged:.0%} of the pipeline is flagged[/bold red] "
         f"({t.flagged_deals} deals, {t.flagged:,.0f})."
@@ -122,6 +147,9 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             f"({scope.pipeline:,.0f}).",
             markup=False,
         )
+    left_out = left_out_line(report.left_out)
+    if left_out:
+        out.print(Text(left_out, style="bold yellow"))
     shown = report.deals if not limit else report.deals[:limit]
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True, min_width=2)
@@ -153,7 +181,7 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             deal_cell,
             plain(_initials(d.owner)),
             d.stage,
-            plain(_short_amount(d.amount, d.currency)),
+            _amount_cell(d),
             d.close_date.isoformat() if d.close_date else "",
             "n/a" if d.score is None else f"{d.score:.0f}",
             Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
@@ -171,7 +199,7 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
         out.print(
             Text.assemble(
                 (f"\n#{d.id} {d.name}", "bold"),
-                f" · {d.account} · {d.owner} · {d.stage} · {_short_amount(d.amount, d.currency)}",
+                f" · {d.account} · {d.owner} · {d.stage} · {_amount_line(d)}",
                 f" · forecast {d.forecast}" if d.forecast else "",
             )
         )
@@ -218,8 +246,11 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
                 for x in totals
             ],
             "table",
-            title=title,
+            title=f"{title} ({report.base_currency})" if report.base_currency else title,
         )
+    out.print(Text(rates_line(report.base_currency, report.rates), style="dim"))
+    if left_out:
+        out.print(Text(left_out, style="bold yellow"))
 
 
 def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, Any]]:
@@ -233,6 +264,8 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
             "stage": d.stage,
             "amount": d.amount,
             "currency": d.currency,
+            "amount_base": None if d.amount_base is None else round(d.amount_base, 2),
+            "base_currency": d.base_currency,
             "close_date": d.close_date.isoformat() if d.close_date else None,
             "score": d.score,
             "gate_passed": d.gate_passed,
@@ -292,7 +325,9 @@ def pipeline(
     Each flagged deal shows its per-criterion heat strip, every flag with the
     evidence behind it, and the playbook question to ask next. Totals per owner
     and stage give the pipeline, the weighted and the qualified pipeline and
-    the share of pipeline flagged. Thresholds: playbooks/flags.toml, overridden
+    the share of pipeline flagged, in the team's base currency at the team's
+    dated rates ([currency] in team.toml); deals in a currency with no rate are
+    named under the totals and left out of them. Thresholds: playbooks/flags.toml, overridden
     by flags.toml in your config folder. --format md/html write a self-contained
     report to e-mail.
 

@@ -135,7 +135,8 @@ def check(folders: tuple[Path, ...]) -> None:
     Without arguments checks the bundled and team playbooks; with FOLDERS
     checks those folders (same layout: criteria/*.toml and <id>.toml), each
     layered over the bundled playbooks. The team settings (team.toml: the
-    default playbook of new deals) are checked against them.
+    default playbook of new deals, the base currency and exchange rates) are
+    checked against them.
 
     \b
     Example:
@@ -153,6 +154,12 @@ def check(folders: tuple[Path, ...]) -> None:
         f"ok: {len(pset.criteria)} criteria, {len(pset.playbooks)} qualification playbooks "
         f"({', '.join(sorted(pset.playbooks))}), method {pset.method.id} "
         f"with {len(pset.method.phases)} phases; team default playbook {team.default_playbook}"
+    )
+    rates = team.rates
+    codes = sorted({c for t in rates.tables for c in t.rates})
+    latest = f", latest dated {rates.tables[-1].on.isoformat()}" if rates.tables else ""
+    click.echo(
+        f"totals in {rates.base}; rates for {', '.join(codes) or 'no other currency'}{latest}"
     )
 
 

@@ -6,9 +6,10 @@ import click
 from rich.table import Table
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.cli.output import console, format_option, print_left_out, render_rows
 from kamcoach.errors import InputError
 from kamcoach.records import reps
+from kamcoach.records.currency import LeftOut, amount_text
 from kamcoach.textsafe import plain
 
 _COLUMNS = [
@@ -64,12 +65,20 @@ def _edit_options(fn: click.decorators.FC) -> click.decorators.FC:
 def list_(obj: Ctx, team: str | None, fmt: str) -> None:
     """List reps with their manager, team and portfolio (open deals and pipeline, accounts).
 
+    The open pipeline is in the team's base currency ([currency] in
+    team.toml); json, jsonl, csv and md add base_currency and the left_out
+    deals (no rate for their currency), which the table names under it.
+
     \b
     Example:
       kamcoach reps list
       kamcoach reps list --team Enterprise --format csv > reps.csv
     """
-    render_rows(reps.list_reps(obj.db, team=team), fmt, columns=_COLUMNS, title="Reps")
+    rows, left_out = reps.list_reps_totals(obj.db, team=team)
+    extra = ["base_currency", "left_out"] if fmt != "table" else []
+    title = f"Reps (open pipeline in {rows[0]['base_currency']})" if rows else "Reps"
+    render_rows(rows, fmt, columns=_COLUMNS + extra, title=title)
+    print_left_out(left_out, fmt)
 
 
 @reps_group.command("add")
@@ -157,7 +166,12 @@ def show(obj: Ctx, rep: str, fmt: str) -> None:
         facts.append("manages: " + ", ".join(data["reports"]))
     for line in facts:
         out.print(plain(line))
-    accounts = Table(title=plain(f"Accounts ({len(data['accounts'])})"), header_style="bold")
+    accounts = Table(
+        title=plain(
+            f"Accounts ({len(data['accounts'])}, open pipeline in {data['base_currency']})"
+        ),
+        header_style="bold",
+    )
     for column in ("id", "account", "open deals", "open pipeline"):
         accounts.add_column(column, justify="right" if column != "account" else "left")
     for a in data["accounts"]:
@@ -174,7 +188,9 @@ def show(obj: Ctx, rep: str, fmt: str) -> None:
             plain(d["name"]),
             plain(d["account"]),
             d["stage"],
-            plain(f"{d['amount']:,.0f} {d['currency']}"),
+            plain(amount_text(d["amount"], d["currency"], d["amount_base"], d["base_currency"])),
             d["close_date"] or "",
         )
     out.print(deals)
+    left_out = [LeftOut(lo["currency"], tuple(lo["deals"])) for lo in data["left_out"]]
+    print_left_out(left_out, "table")

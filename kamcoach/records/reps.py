@@ -13,9 +13,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kamcoach.clock import iso_now
+from kamcoach.clock import iso_now, today
+from kamcoach.domain.currency import ExchangeRates
 from kamcoach.domain.ids import is_utf8, parse_id
 from kamcoach.errors import InputError, NotFoundError
+from kamcoach.records.currency import LeftOut, sum_deals
+from kamcoach.records.open_pipeline import open_pipelines, team_rates, with_open_pipeline
 from kamcoach.storage.repo import mark_user_data
 from kamcoach.storage.tx import write_transaction
 
@@ -86,17 +89,26 @@ def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 def list_reps(db: Database, *, team: str | None = None) -> list[dict[str, Any]]:
     """Every rep (or one team's) with its manager and portfolio size: open deals and
-    pipeline, accounts. One aggregate per table, not a query per rep."""
-    return _rows(
+    pipeline (in the team's base currency), accounts."""
+    return list_reps_totals(db, team=team)[0]
+
+
+def list_reps_totals(
+    db: Database, *, team: str | None = None, rates: ExchangeRates | None = None
+) -> tuple[list[dict[str, Any]], tuple[LeftOut, ...]]:
+    """:func:`list_reps` and the open deals its pipelines leave out (no rate for their
+    currency). One aggregate per table, not a query per rep."""
+    rates = rates or team_rates()
+    rows = _rows(
         db,
         f"""
         SELECT r.id, r.name, r.email, m.name AS manager, r.team, r.language,
                COALESCE(o.open_deals, 0) AS open_deals,
-               COALESCE(o.open_pipeline, 0) AS open_pipeline,
+               0 AS open_pipeline,
                COALESCE(a.accounts, 0) AS accounts
         FROM reps r
         LEFT JOIN reps m ON m.id = r.manager_id
-        LEFT JOIN (SELECT rep_id, COUNT(*) AS open_deals, SUM(amount) AS open_pipeline
+        LEFT JOIN (SELECT rep_id, COUNT(*) AS open_deals
                    FROM opportunities WHERE stage NOT IN {_OPEN} GROUP BY rep_id) o
                ON o.rep_id = r.id
         LEFT JOIN (SELECT rep_id, COUNT(*) AS accounts FROM accounts GROUP BY rep_id) a
@@ -106,6 +118,8 @@ def list_reps(db: Database, *, team: str | None = None) -> list[dict[str, Any]]:
         """,
         [team, team],
     )
+    sums = open_pipelines(db, "rep_id", rates=rates)
+    return rows, with_open_pipeline(rows, sums, rates.base)
 
 
 def portfolio(db: Database, ref: str | int) -> dict[str, Any]:
@@ -125,13 +139,19 @@ def portfolio(db: Database, ref: str | int) -> dict[str, Any]:
         db,
         f"""
         SELECT a.id, a.name,
-               COUNT(o.id) AS open_deals, COALESCE(SUM(o.amount), 0) AS open_pipeline
+               COUNT(o.id) AS open_deals, 0 AS open_pipeline
         FROM accounts a
         LEFT JOIN opportunities o ON o.account_id = a.id AND o.stage NOT IN {_OPEN}
         WHERE a.rep_id = ? GROUP BY a.id ORDER BY a.name COLLATE NOCASE
         """,
         [rep["id"]],
     )
+    rates = team_rates()
+    left = with_open_pipeline(
+        rep["accounts"], open_pipelines(db, "account_id", rates=rates), rates.base
+    )
+    rep["base_currency"] = rates.base
+    rep["left_out"] = [lo.to_dict() for lo in left]
     rep["deals"] = _rows(
         db,
         f"""
@@ -142,6 +162,12 @@ def portfolio(db: Database, ref: str | int) -> dict[str, Any]:
         """,
         [rep["id"]],
     )
+    converted = sum_deals(
+        ((d["id"], d["amount"], d["currency"]) for d in rep["deals"]), rates, today()
+    )
+    for d in rep["deals"]:
+        d["amount_base"] = converted.amounts.get(d["id"])
+        d["base_currency"] = rates.base
     return rep
 
 

@@ -30,9 +30,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from kamcoach.clock import today as clock_today
+from kamcoach.domain.currency import ExchangeRates, Rate
 from kamcoach.domain.stages import FORECAST_CATEGORIES, OPEN_STAGES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.playbooks.model import PlaybookSet
+from kamcoach.records.currency import group_left_out
 from kamcoach.records.next_steps import latest_rows_by_deal
 from kamcoach.review.config import FLAG_IDS, FlagConfig, load_flag_config
 from kamcoach.review.pipeline_flags import pick_next_question
@@ -98,6 +100,32 @@ def _with_forecast(
     return build_row
 
 
+def _with_money(
+    build: Callable[[tuple[Any, ...]], DealRow], rates: ExchangeRates, on: date
+) -> Callable[[tuple[Any, ...]], DealRow]:
+    """The row builder, plus the deal's amount in the team's base currency (None: no rate)."""
+    found: dict[str, Rate | None] = {}
+
+    def build_row(facts: tuple[Any, ...]) -> DealRow:
+        row = build(facts)
+        currency = row.currency
+        if currency not in found:
+            found[currency] = rates.rate(currency, on)
+        rate = found[currency]
+        row.base_currency = rates.base
+        row.amount_base = None if rate is None else row.amount * rate.value
+        return row
+
+    return build_row
+
+
+def team_rates(playbooks: PlaybookSet) -> ExchangeRates:
+    """The team's base currency and rates (``team.toml``), checked against the playbooks."""
+    from kamcoach.team import load_team_settings
+
+    return load_team_settings(tuple(playbooks.playbooks)).rates
+
+
 def _rules(
     db: Database,
     playbooks: PlaybookSet,
@@ -140,6 +168,7 @@ def review_pipeline(
     config: FlagConfig | None = None,
     today: date | None = None,
     forecast: str | None = None,
+    rates: ExchangeRates | None = None,
 ) -> PipelineReport:
     """Flag the open pipeline (optionally one owner / stage / forecast) and total it.
 
@@ -148,10 +177,14 @@ def review_pipeline(
     and the totals are those deals' ("1 deal" listed never comes with totals
     for 10); ``scope_total`` keeps every deal in scope for the share of the
     pipeline the flag concerns. ``deals`` builds each row when it is read.
+    Totals are in the team's base currency (``rates``, from ``team.toml`` when
+    omitted); deals with no rate on ``today`` are counted, named in
+    ``left_out`` and kept out of every amount.
     """
     _check(stage, flag, forecast)
     config = config or load_flag_config()
     today = today or clock_today()
+    rates = rates or team_rates(playbooks)
     # The review allocates a few objects per deal, none of them in a reference
     # cycle. Left on, the cyclic collector walks the growing heap again and
     # again for nothing to collect; it is switched back on (if it was) on the way out.
@@ -159,15 +192,14 @@ def review_pipeline(
     gc.disable()
     try:
         rules, deals, forecasts = _rules(db, playbooks, owner, stage, config, today, forecast)
-        summary = summarise(deals, rules, stage, flag)
+        summary = summarise(deals, rules, stage, flag, rates)
     finally:
         if collecting:
             gc.enable()
+    build = _with_money(_with_forecast(rules.build_row, forecasts), rates, today)
     return PipelineReport(
         today=today,
-        deals=DealRows(
-            summary.entries, _with_forecast(rules.build_row, forecasts), accounts=rules.accounts
-        ),
+        deals=DealRows(summary.entries, build, accounts=rules.accounts),
         by_owner=summary.by_owner,
         by_stage=summary.by_stage,
         total=summary.total,
@@ -176,6 +208,9 @@ def review_pipeline(
         flag_counts=summary.flag_counts,
         currencies=summary.currencies,
         scope_total=summary.scope_total if flag else None,
+        base_currency=rates.base,
+        rates={c: r for c, r in summary.rates.items() if r is not None and c != rates.base},
+        left_out=summary.left_out,
     )
 
 
@@ -190,6 +225,7 @@ def review_pipeline_reference(
     today: date | None = None,
     recompute_facts: bool = True,
     forecast: str | None = None,
+    rates: ExchangeRates | None = None,
 ) -> PipelineReport:
     """The same review computed the straightforward way, for tests and checks.
 
@@ -210,8 +246,9 @@ def review_pipeline_reference(
     _check(stage, flag, forecast)
     config = config or load_flag_config()
     today = today or clock_today()
+    rates = rates or team_rates(playbooks)
     rules, deals, forecasts = _rules(db, playbooks, owner, stage, config, today, forecast)
-    build = _with_forecast(rules.build_row, forecasts)
+    build = _with_money(_with_forecast(rules.build_row, forecasts), rates, today)
     if recompute_facts:
         clause, params, everything = scope_clause(owner, stage)
         facts = aggregate_facts(db, clause, params, everything)
@@ -232,6 +269,7 @@ def review_pipeline_reference(
     by_stage: dict[str, Totals] = {s: Totals(s) for s in ((stage,) if stage else OPEN_STAGES)}
     flag_counts = dict.fromkeys(FLAG_IDS, 0)
     currencies: set[str] = set()
+    left_out: list[tuple[int, str]] = []
     keyed: list[tuple[int, str, float, int, DealRow]] = []
     for facts_row in deals:
         if facts_row[2] not in rules.accounts:
@@ -250,6 +288,8 @@ def review_pipeline_reference(
         ):
             t.add(row, probability)
         currencies.add(row.currency)
+        if row.amount_base is None:
+            left_out.append((row.id, row.currency.strip().upper()))
         close_key = row.close_date.isoformat() if row.close_date else "9999-12-31"
         score = row.score if row.score is not None else -1.0
         keyed.append((0 if row.flags else 1, close_key, score, row.id, row))
@@ -265,4 +305,11 @@ def review_pipeline_reference(
         flag_counts=flag_counts,
         currencies=tuple(sorted(currencies)),
         scope_total=scope_total if flag else None,
+        base_currency=rates.base,
+        rates={
+            c: r
+            for c, r in rates.rates_on(currencies, today).items()
+            if r is not None and c != rates.base
+        },
+        left_out=group_left_out(left_out),
     )

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, overload
 
+from kamcoach.domain.currency import Rate
+from kamcoach.records.currency import LeftOut
 from kamcoach.records.next_steps import NextStep
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -64,6 +66,10 @@ class DealRow:
     """The deal's current agreed next step (done or not), None when none was set."""
     forecast: str | None = None
     """Forecast category of the deal's latest manager review that gave one (None: none)."""
+    amount_base: float | None = None
+    """``amount`` in the team's base currency; None when no rate covers ``currency``."""
+    base_currency: str | None = None
+    """The team's base currency (None: the row was built without conversion)."""
 
     @property
     def flagged(self) -> bool:
@@ -82,6 +88,8 @@ class DealRow:
         data["paused_until"] = self.paused_until.isoformat() if self.paused_until else None
         data["last_activity"] = self.last_activity.isoformat() if self.last_activity else None
         data["next_step"] = self.next_step.to_dict() if self.next_step else None
+        if self.amount_base is not None:
+            data["amount_base"] = round(self.amount_base, 2)
         return data
 
 
@@ -109,14 +117,19 @@ class Totals:
         return self.qualified / self.pipeline if self.pipeline else 0.0
 
     def add(self, deal: DealRow, probability: float) -> None:
+        """Count the deal; add its amount in the base currency (none when it has no rate)."""
         self.deals += 1
-        self.pipeline += deal.amount
-        self.weighted += deal.amount * probability
-        if deal.gate_passed:
-            self.qualified += deal.amount
         if deal.flags:
             self.flagged_deals += 1
-            self.flagged += deal.amount
+        amount = deal.amount if deal.base_currency is None else deal.amount_base
+        if amount is None:
+            return
+        self.pipeline += amount
+        self.weighted += amount * probability
+        if deal.gate_passed:
+            self.qualified += amount
+        if deal.flags:
+            self.flagged += amount
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -280,6 +293,12 @@ class PipelineReport:
     currencies: tuple[str, ...] = ()
     scope_total: Totals | None = None
     """With a flag filter: every deal matching owner and stage (``total`` covers the listed)."""
+    base_currency: str = ""
+    """The team's base currency: every amount in the totals is in it."""
+    rates: dict[str, Rate] = field(default_factory=dict)
+    """The team rates the totals used, per listed currency other than the base."""
+    left_out: tuple[LeftOut, ...] = ()
+    """Listed deals whose currency has no rate: counted, but out of every amount total."""
 
     @property
     def flagged(self) -> Sequence[DealRow]:
@@ -298,6 +317,9 @@ class PipelineReport:
             "today": self.today.isoformat(),
             "filters": self.filters,
             "currencies": list(self.currencies),
+            "base_currency": self.base_currency,
+            "rates": {c: r.to_dict() for c, r in sorted(self.rates.items())},
+            "left_out": [lo.to_dict() for lo in self.left_out],
             "total": self.total.to_dict(),
             "scope_total": self.scope_total.to_dict() if self.scope_total else None,
             "by_owner": [t.to_dict() for t in self.by_owner.values()],

@@ -4,7 +4,10 @@ This is the only per-deal loop that runs over the whole scope, so it builds
 no row and no reason text: it applies the rules to flag bits (the score
 rules come memoised from :meth:`Rules.brief`; dates are compared as ISO text
 against per-stage cut-offs) and adds each deal to the totals of its (owner,
-stage, currency) group. The rows themselves are built later, only for the
+stage, currency) group. The groups are converted to the team's base currency
+at the end, one rate per currency (:mod:`~kamcoach.records.currency`): a group
+with no rate adds its deals to the counts but not its amounts, and its deals
+are named in ``left_out``. The rows themselves are built later, only for the
 deals that are read (:class:`~kamcoach.review.pipeline_model.DealRows`).
 """
 
@@ -14,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kamcoach.domain.currency import ExchangeRates, Rate
 from kamcoach.domain.stages import OPEN_STAGES
+from kamcoach.records.currency import LeftOut, group_left_out
 from kamcoach.review.config import FLAG_IDS
 from kamcoach.review.pipeline_model import Entry, Totals
 from kamcoach.review.pipeline_rules import FLAG_BIT, Rules
@@ -38,10 +43,18 @@ class Summary:
     currencies: tuple[str, ...]
     scope_total: Totals
     """Every deal matching the owner and stage filters, whatever its flags."""
+    rates: dict[str, Rate | None]
+    """Each listed currency's rate into the base on the review's day (None: no rate)."""
+    left_out: tuple[LeftOut, ...] = ()
+    """Listed deals whose currency has no rate: in the counts, not in the amounts."""
 
 
 def summarise(
-    deals: list[tuple[Any, ...]], rules: Rules, stage: str | None, flag: str | None
+    deals: list[tuple[Any, ...]],
+    rules: Rules,
+    stage: str | None,
+    flag: str | None,
+    rates: ExchangeRates | None = None,
 ) -> Summary:
     """Flag masks, totals and order of every deal in scope (facts tuples from ``load_deals``).
 
@@ -187,16 +200,29 @@ def summarise(
             if mask & bit:
                 flag_counts[fid] += n
 
+    rates = rates or ExchangeRates()
+    rate_of = rates.rates_on((c for _o, _s, c in groups), rules.today)
+    factor = {c: (r.value if r is not None else None) for c, r in rate_of.items()}
     scope_total = Totals("all")
-    for acc in groups.values():
-        _add(scope_total, acc)
+    for (_o, _s, currency), acc in groups.items():
+        _add(scope_total, acc, factor[currency])
     total = Totals("all")
     by_owner: dict[str, Totals] = {}
     by_stage = {s: Totals(s) for s in ((stage,) if stage else OPEN_STAGES)}
-    for (owner, deal_stage, _currency), acc in listed.items():
-        _add(total, acc)
-        _add(by_owner.get(owner) or by_owner.setdefault(owner, Totals(owner)), acc)
-        _add(by_stage.get(deal_stage) or by_stage.setdefault(deal_stage, Totals(deal_stage)), acc)
+    for (owner, deal_stage, currency), acc in listed.items():
+        f = factor[currency]
+        _add(total, acc, f)
+        _add(by_owner.get(owner) or by_owner.setdefault(owner, Totals(owner)), acc, f)
+        _add(
+            by_stage.get(deal_stage) or by_stage.setdefault(deal_stage, Totals(deal_stage)), acc, f
+        )
+    listed_currencies = {c for _o, _s, c in listed}
+    missing = {c for c in listed_currencies if factor[c] is None}
+    left_out = (
+        group_left_out((e[3], str(e[4][6]).strip().upper()) for e in entries if e[4][6] in missing)
+        if missing
+        else ()
+    )
     return Summary(
         entries=entries,
         by_owner={o: by_owner[o] for o in sorted(by_owner)},
@@ -205,13 +231,18 @@ def summarise(
         flag_counts=flag_counts,
         currencies=tuple(sorted({c for _o, _s, c in listed})),
         scope_total=scope_total,
+        rates={c: rate_of[c] for c in sorted(listed_currencies)},
+        left_out=left_out,
     )
 
 
-def _add(t: Totals, acc: list[Any]) -> None:
+def _add(t: Totals, acc: list[Any], rate: float | None) -> None:
+    """Add a group: its counts always, its amounts converted (none when ``rate`` is None)."""
     t.deals += acc[0]
     t.flagged_deals += acc[1]
-    t.pipeline += acc[2]
-    t.weighted += acc[3]
-    t.qualified += acc[4]
-    t.flagged += acc[5]
+    if rate is None:
+        return
+    t.pipeline += acc[2] * rate
+    t.weighted += acc[3] * rate
+    t.qualified += acc[4] * rate
+    t.flagged += acc[5] * rate

@@ -15,6 +15,7 @@ from html import escape
 from kamcoach import palette
 from kamcoach.domain.stages import OPEN_STAGES
 from kamcoach.playbooks.model import Method, PlaybookSet
+from kamcoach.records.currency import amount_text, left_out_line, rates_line
 from kamcoach.review.coaching import RepCoaching
 from kamcoach.review.pipeline import DealRow, PipelineReport, Totals
 from kamcoach.review.prep import phase_label
@@ -88,11 +89,19 @@ def next_step_text(deal: DealRow, today: date) -> str:
 
 
 def _currency_note(report: PipelineReport) -> str:
-    if len(report.currencies) == 1:
-        return report.currencies[0]
-    if not report.currencies:
-        return ""
-    return "mixed currencies, summed as is: " + ", ".join(report.currencies)
+    """Which currency the totals are in, at which team rates, and which deals they leave out."""
+    if not report.base_currency:  # a report built without conversion (tests, old callers)
+        return "Amounts in deal currency."
+    note = rates_line(report.base_currency, report.rates)
+    left_out = left_out_line(report.left_out)
+    return f"{note} {left_out[0].upper()}{left_out[1:]}." if left_out else note
+
+
+def _deal_amount(deal: DealRow) -> str:
+    """``45,000 USD (≈ 43,223 EUR)``: the deal's own amount, and its value in the base."""
+    if not deal.base_currency:
+        return f"{_money(deal.amount)} {deal.currency}"
+    return amount_text(deal.amount, deal.currency, deal.amount_base, deal.base_currency)
 
 
 def _filters(report: PipelineReport) -> str:
@@ -250,10 +259,11 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 
 def _headline(report: PipelineReport) -> list[tuple[str, str, bool]]:
     t = report.total
+    base = f" {report.base_currency}" if report.base_currency else ""
     return [
         (
             "Open pipeline",
-            f"{_money(t.pipeline)} ({t.deals} deal{'s' if t.deals != 1 else ''})",
+            f"{_money(t.pipeline)}{base} ({t.deals} deal{'s' if t.deals != 1 else ''})",
             False,
         ),
         ("Weighted", _money(t.weighted), False),
@@ -272,8 +282,7 @@ def render_markdown(
     out = [
         f"# Pipeline review, {report.today.isoformat()}",
         "",
-        f"Scope: {md(_filters(report))}. "
-        f"Amounts in {md(_currency_note(report) or 'deal currency')}.",
+        f"Scope: {md(_filters(report))}. {md(_currency_note(report))}",
         "",
         f"**{_pct(t.share_flagged)} of the pipeline is flagged**: "
         f"{_money(t.flagged)} of {_money(t.pipeline)} across {t.flagged_deals} of {t.deals} deals; "
@@ -305,7 +314,7 @@ def render_markdown(
                 md(d.account),
                 md(d.owner),
                 d.stage,
-                f"{_money(d.amount)} {md(d.currency)}",
+                md(_deal_amount(d)),
                 d.close_date.isoformat() if d.close_date else "",
                 "n/a" if d.score is None else f"{d.score:.0f}",
                 "`" + heat_text(d, shorts) + "`",
@@ -424,7 +433,7 @@ def render_html(
             "<tr>"
             f"<td>#{d.id} {escape(d.name)}<br><small>{escape(d.account)}</small></td>"
             f"<td>{escape(d.owner)}</td><td>{escape(d.stage)}</td>"
-            f'<td class="num">{_money(d.amount)} {escape(d.currency)}</td>'
+            f'<td class="num">{escape(_deal_amount(d))}</td>'
             f'<td class="num">{d.close_date.isoformat() if d.close_date else ""}</td>'
             f'<td class="num">{"n/a" if d.score is None else f"{d.score:.0f}"}</td>'
             f"<td>{_html_heat(d, shorts)}</td>"
@@ -447,8 +456,7 @@ def render_html(
     )
     body = (
         f"<h1>Pipeline review, {report.today.isoformat()}</h1>"
-        f'<p class="sub">Scope: {escape(_filters(report))}. Amounts in '
-        f"{escape(_currency_note(report) or 'deal currency')}.</p>"
+        f'<p class="sub">Scope: {escape(_filters(report))}. {escape(_currency_note(report))}</p>'
         f'<div class="kpis">{kpis}</div>'
         f"<p><b>{_pct(report.total.share_flagged)} of the pipeline is flagged.</b></p>"
         f"{svg_score_distribution(report)}"

@@ -211,11 +211,16 @@ class KamcoachApp(App[None]):
 
     def palette_targets(self) -> list[tuple[str, str, tuple[str, Any]]]:
         """Every deal and account, for the command palette (runs in a thread)."""
+        from kamcoach.errors import KamcoachError
+        from kamcoach.records.open_pipeline import accounts_with_pipeline
         from kamcoach.storage import repo
 
         with self.db_lock:
             deals = repo.list_deals(self.db)
-            accounts = repo.list_accounts(self.db)
+            try:  # open pipeline in the team's base currency
+                accounts = accounts_with_pipeline(self.db)[0]
+            except KamcoachError:  # a broken team.toml: the pipeline screen names it
+                accounts = [a | {"open_pipeline": None} for a in repo.list_accounts(self.db)]
         targets: list[tuple[str, str, tuple[str, Any]]] = []
         for d in deals:
             targets.append(
@@ -229,7 +234,12 @@ class KamcoachApp(App[None]):
             targets.append(
                 (
                     f"Account: {a['name']}",
-                    f"{a['deals']} deals · open pipeline {a['open_pipeline']:,.0f}",
+                    f"{a['deals']} deals"
+                    + (
+                        f" · open pipeline {a['open_pipeline']:,.0f} {a['base_currency']}"
+                        if a["open_pipeline"] is not None
+                        else ""
+                    ),
                     ("account", a["name"]),
                 )
             )

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kamcoach.domain.stages import OPEN_STAGES
+from kamcoach.records.currency import amount_text, group_left_out, left_out_line
 from kamcoach.review.pipeline_model import DealRows
 from kamcoach.textsafe import cell
 from kamcoach.tui import data
@@ -276,10 +277,13 @@ class PipelineScreen(Screen[None]):
         else:
             t = report.total
         self.totals = t
-        currencies = tuple(getattr(report, "currencies", ()) or ())
+        # Totals are in the team's base currency; deals with no rate are named below.
+        cur = getattr(report, "base_currency", "")
+        left_out = getattr(report, "left_out", ())
         if self.filters.account:
-            currencies = tuple(sorted({d.currency for d in self.rows}))
-        cur = currencies[0] if len(currencies) == 1 else ""
+            left_out = group_left_out(
+                (d.id, d.currency) for d in self.rows if d.amount_base is None
+            )
         # Short labels: the line stays on one row at 80 columns beside the model status.
         totals = Text()
         totals.append("Pipe ", style="bold")
@@ -298,6 +302,8 @@ class PipelineScreen(Screen[None]):
             f"{len(self.rows)} deals · {self.filters.describe()} · sort: {SORTS[self.sort_index][1]}   "
         )
         info.append_text(legend())
+        if left_out:  # first on the line: the totals above leave these deals out
+            info = Text(left_out_line(left_out) + " · ", style="bold yellow").append_text(info)
         self.query_one("#pipeline-info", Static).update(info)
         self._show_row()
 
@@ -315,6 +321,9 @@ class PipelineScreen(Screen[None]):
         if row is not None:
             line.append(f"#{row.id} {row.name}", style="bold")
             line.append(f" · {row.account} · close {row.close_date or '?'}")
+            if row.base_currency and row.currency != row.base_currency:
+                amount = amount_text(row.amount, row.currency, row.amount_base, row.base_currency)
+                line.append(f" · {amount}")
             if row.forecast:  # the latest manager review's forecast category
                 line.append(f" · {row.forecast.replace('_', ' ')}", style="cyan")
             if row.flags:

@@ -63,8 +63,14 @@ class RepsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="reps-load")
     def load(self, select: int | None = None) -> None:
-        with self.kapp.db_lock:
-            rows = reps.list_reps(self.kapp.db)
+        from kamcoach.errors import KamcoachError
+
+        try:
+            with self.kapp.db_lock:
+                rows = reps.list_reps(self.kapp.db)
+        except KamcoachError as exc:  # a broken team.toml (currency rates): say it, no crash
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.app.call_from_thread(self._show, rows, select)
 
     def _show(self, rows: list[dict[str, Any]], select: int | None) -> None:

@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, overload
 
+from kamcoach.domain.stages import STAGES
 from kamcoach.records.next_steps import NextStep
+from kamcoach.textmatch import fold, matcher
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -236,13 +238,15 @@ class DealRows(Sequence[DealRow]):
         for _k, _f, score, _id, facts in self._in_order():
             yield facts[4], (None if score < 0 else score)
 
-    def sorted_by(self, key: str) -> DealRows:
+    def sorted_by(self, key: str, reverse: bool = False) -> DealRows:
         """Another order (the TUI's sorts), computed on the facts, not on built rows.
 
         ``close`` (soonest first, undated last), ``amount`` (largest first),
-        ``score`` (not analysed first, then lowest), ``owner``; anything else
-        keeps the default order. Ties go to the lower deal id, as the TUI
-        sorted built rows.
+        ``score`` (not analysed first, then lowest), ``owner``, ``name``,
+        ``account`` (without case or accents), ``stage`` (funnel order), ``id``;
+        anything else keeps the default order (exceptions first). Ties go to the
+        lower deal id, as the TUI sorted built rows. ``reverse`` turns the whole
+        order round (a second click on a column header).
         """
         entries = self._in_order()
         if key == "close":
@@ -255,9 +259,36 @@ class DealRows(Sequence[DealRow]):
             ordered = sorted(entries, key=lambda e: (e[2] >= 0, max(e[2], 0), e[3]))
         elif key == "owner":
             ordered = sorted(entries, key=lambda e: (e[4][3], e[3]))
+        elif key == "name":
+            ordered = sorted(entries, key=lambda e: (fold(e[4][1]), e[3]))
+        elif key == "account":
+            names = self._accounts
+            ordered = sorted(entries, key=lambda e: (fold(names.get(e[4][2], "")), e[3]))
+        elif key == "stage":
+            rank = {s: i for i, s in enumerate(STAGES)}
+            ordered = sorted(entries, key=lambda e: (rank.get(e[4][4], len(rank)), e[3]))
+        elif key == "id":
+            ordered = sorted(entries, key=lambda e: e[3])
         else:
             ordered = list(entries)
+        if reverse:
+            ordered.reverse()
         return self._view(ordered)
+
+    def matching(self, query: str) -> DealRows:
+        """The deals whose name, account or owner hold every word of ``query`` (no row built).
+
+        Case and accents are ignored (:func:`kamcoach.textmatch.matcher`); an
+        empty query keeps every deal.
+        """
+        if not query.strip():
+            return self
+        matches = matcher(query)
+        names = self._accounts
+        return self._view(
+            [e for e in self._entries if matches((e[4][1], names.get(e[4][2], ""), e[4][3]))],
+            ordered=self._ordered,
+        )
 
     def for_account(self, name: str) -> DealRows:
         """The deals of the account(s) with this name (no row built)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import Any
 
 
 def fold(text: object) -> str:
@@ -32,7 +33,7 @@ def matcher(query: str) -> Callable[[Iterable[object]], bool]:
     return matches
 
 
-def sort_key(value: object) -> tuple[int, object]:
+def sort_key(value: object) -> tuple[int, Any]:
     """Order any cell value: numbers and dates as such, text without case or accents,
     empty values last (so a click on "Amount" never sorts "9k" after "10k")."""
     if value is None or value == "":

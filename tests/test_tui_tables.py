@@ -261,3 +261,48 @@ def test_no_nested_scrollbars_at_80x24_and_120x40(
         seen = asyncio.run(scenario(size))
         assert set(seen) == {"pipeline", "reps", "deal", "contacts", "review", "checklist"}
         assert {k: v for k, v in seen.items() if v} == {}, size
+
+
+def test_reps_and_contacts_search_and_sort(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    app = _app(demo_db, playbooks, tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("R")
+            await settle(pilot)
+            reps = pilot.app.screen
+            table = reps.query_one("#reps")
+            await _click_header(pilot, table, "deals")
+            counts = [r["open_deals"] for r in reps.rows]
+            assert counts == sorted(counts) and counts[0] < 10 <= counts[-1]  # 8 < 10, as numbers
+            await _click_header(pilot, table, "deals")
+            assert [r["open_deals"] for r in reps.rows] == sorted(counts, reverse=True)
+            await pilot.press("slash", *"jul")
+            await pilot.pause()
+            assert [r["name"] for r in reps.rows] == ["Julien Roux"]
+            assert table.row_count == 1
+            assert "1 of 4 reps" in str(reps.query_one("#reps-info").render())
+            await pilot.press("escape", "escape")  # clears the search, then leaves
+            await pilot.pause()
+            pilot.app.open_deal(10)
+            await settle(pilot)
+            await pilot.press("k")
+            await settle(pilot)
+            contacts = pilot.app.screen
+            await pilot.press("slash", *"head")
+            await pilot.pause()
+            assert {r["title"].split()[0] for r in contacts.rows} == {"Head"}
+            assert "of 5 shown" in str(contacts.query_one("#contacts-head").render())
+            await pilot.press("escape")
+            await pilot.press("s", "s", "s")  # on the deal, name, then title
+            await pilot.pause()
+            titles = [r["title"] for r in contacts.rows]
+            assert titles == sorted(titles, key=str.casefold)
+            lines = screen_text(pilot.app)
+            header = next(line for line in lines if "Stance" in line)
+            assert "Reports" in header  # every column on screen at 80 columns
+
+    asyncio.run(scenario())

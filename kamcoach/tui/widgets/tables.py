@@ -7,13 +7,17 @@ the screens (pipeline, reps, contacts) alike and small.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
+
+from kamcoach.textmatch import matcher, sort_key
+
+T = TypeVar("T")
 
 
 def fit(text: Text) -> Text:
@@ -55,6 +59,30 @@ class SortState:
 
     def describe(self, label: str) -> str:
         return f"{label}, reversed" if self.reverse else label
+
+
+def arrange(
+    rows: Iterable[T],
+    query: str,
+    fields: Callable[[T], Iterable[object]],
+    sort: SortState,
+    value: Callable[[T, str], object],
+) -> list[T]:
+    """The rows a table shows: those matching ``query``, in ``sort``'s order.
+
+    ``fields`` gives what the search looks in, ``value`` a row's value in a
+    column (numbers and dates as such, see :func:`kamcoach.textmatch.sort_key`).
+    Empty cells stay last either way; ties keep the rows' own order.
+    """
+    matches = matcher(query)
+    kept = [r for r in rows if matches(fields(r))]
+    column = sort.column
+    if column is None:
+        return kept
+    keyed = [(sort_key(value(r, column)), r) for r in kept]
+    filled = [(k, r) for k, r in keyed if k[0] != 2]
+    filled.sort(key=lambda kr: kr[0], reverse=sort.reverse)
+    return [r for _, r in filled] + [r for k, r in keyed if k[0] == 2]
 
 
 class SearchInput(Input):

@@ -90,10 +90,8 @@ class ChecklistScreen(Screen[None]):
         self._filling = True  # ticks set from the state file: nothing to save
         items.clear_options()
         for it in c.items:
-            prompt = Text(f"{it.name} ", style="bold")
-            prompt.append(f"{it.score}/3 {status_label(it.status, c.lang)} → {it.target}/3")
-            prompt.append(f" · {it.question}", style="italic")
-            items.add_option((prompt, it.criterion, it.criterion in self.ticked))
+            ticked = it.criterion in self.ticked
+            items.add_option((self._prompt(it, ticked), it.criterion, ticked))
         items.display = bool(c.items)
         self._filling = False
         if c.items:  # space ticks the first item straight away
@@ -102,6 +100,17 @@ class ChecklistScreen(Screen[None]):
         body = self.query_one("#checklist-body")
         body.loading = False
         (items if c.items else body).focus()
+
+    def _prompt(self, item: Any, ticked: bool) -> Text:
+        """One gap on one line; once ticked, struck through (the tick shows without colour)."""
+        lang = self.checklist.lang
+        prompt = Text(f"{item.name} ", style="bold strike dim" if ticked else "bold")
+        prompt.append(
+            f"{item.score}/3 {status_label(item.status, lang)} → {item.target}/3",
+            style="strike dim" if ticked else "",
+        )
+        prompt.append(f" · {item.question}", style="italic dim" if ticked else "italic")
+        return prompt
 
     async def _show_ticks(self) -> None:
         """Head line and Markdown with the ticks (an export carries them as ``[x]``)."""
@@ -121,6 +130,9 @@ class ChecklistScreen(Screen[None]):
         if self._filling or self.checklist is None:
             return
         self.ticked = set(event.selection_list.selected)
+        for index, item in enumerate(self.checklist.items):
+            prompt = self._prompt(item, item.criterion in self.ticked)
+            event.selection_list.replace_option_prompt_at_index(index, prompt)
         if not save_ticks(self.checklist.deal_id, self.ticked):
             self.notify(
                 "Could not remember the ticks (state folder not writable)", severity="warning"

@@ -99,6 +99,13 @@ def test_slash_searches_the_pipeline_and_escape_clears_it(
             assert table.row_count == total
             assert f"{total} deals" in _info(screen) and " of " not in _info(screen)
             assert pilot.app.focused is table
+            # Down goes to the filtered table; escape there clears the search too.
+            await pilot.press("slash", *"trac", "down")
+            await pilot.pause()
+            assert pilot.app.focused is table and table.row_count == 1
+            await pilot.press("escape")
+            await pilot.pause()
+            assert table.row_count == total
             # Owner and account match too; every word must be found.
             await pilot.press("slash", *"sarah renewal")
             await pilot.pause()

@@ -226,6 +226,10 @@ class ContactsScreen(Screen[None]):
     # ------------------------------------------------------------ actions
 
     def action_back(self) -> None:
+        search = self.query_one("#contacts-search", SearchInput)
+        if search.value:  # a filtered list: escape clears the search first
+            search.action_close()
+            return
         self.app.pop_screen()  # the deal screen reloads on resume
 
     def _managers(self, row: dict[str, Any] | None = None) -> list[tuple[int, str]]:

@@ -123,6 +123,7 @@ class PipelineScreen(Screen[None]):
             tooltip="Reverse the order",
             show=False,
         ),
+        Binding("escape", "clear_search", "Clear search", id="pipeline.clear_search", show=False),
     ]
 
     def __init__(self) -> None:
@@ -448,6 +449,12 @@ class PipelineScreen(Screen[None]):
         if self.report is not None:
             self.query_one("#deals", DataTable).move_cursor(row=0)
             self.refresh_table()
+
+    def action_clear_search(self) -> None:
+        """Escape with the focus on the table: the whole pipeline again."""
+        search = self.query_one("#pipeline-search", SearchInput)
+        if search.value or search.has_class("-open"):
+            search.action_close()
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse

@@ -192,6 +192,11 @@ class RepsScreen(Screen[None]):
     def action_back(self) -> None:
         from kamcoach.tui.screens.pipeline import PipelineScreen
 
+        search = self.query_one("#reps-search", SearchInput)
+        if search.value:  # a filtered list: escape clears the search first
+            search.action_close()
+            return
+
         self.app.pop_screen()
         if self.changed:
             for screen in self.app.screen_stack:

@@ -20,15 +20,25 @@ def fold(text: object) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def search_terms(query: str) -> list[str]:
+    """The words of a query, folded: each must appear for a row to match."""
+    return fold(query).split()
+
+
+def haystack(fields: Iterable[object]) -> str:
+    """A row's searchable fields folded into one string (callers may keep it between keys)."""
+    return "\x00".join(fold(f) for f in fields)
+
+
 def matcher(query: str) -> Callable[[Iterable[object]], bool]:
     """A test of one row's fields against ``query`` (an empty query keeps every row)."""
-    terms = fold(query).split()
+    terms = search_terms(query)
 
     def matches(fields: Iterable[object]) -> bool:
         if not terms:
             return True
-        haystack = "\x00".join(fold(f) for f in fields)
-        return all(term in haystack for term in terms)
+        text = haystack(fields)
+        return all(term in text for term in terms)
 
     return matches
 

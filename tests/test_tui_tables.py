@@ -313,3 +313,37 @@ def test_reps_and_contacts_search_and_sort(
             assert "Reports" in header  # every column on screen at 80 columns
 
     asyncio.run(scenario())
+
+
+def test_search_on_a_large_pipeline_waits_for_a_pause_and_keeps_scope_totals(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """What a 100k-deal pipeline does, on the demo with the thresholds lowered to 10 deals."""
+    from kamcoach.tui.screens import pipeline
+
+    monkeypatch.setattr(pipeline, "SEARCH_DEBOUNCE_FROM", 10)
+    monkeypatch.setattr(pipeline, "SEARCH_TOTALS_LIMIT", 10)
+    app = _app(demo_db, playbooks, tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = pilot.app.screen
+            table = screen.query_one("#deals")
+            total = table.row_count
+            totals = str(screen.query_one("#totals").render())
+            await pilot.press("slash", "r", "e")
+            assert table.row_count == total  # not yet: the typing may go on
+            await pilot.pause(0.4)
+            kept = table.row_count
+            assert 10 < kept < total
+            assert f"{kept} of {total} deals" in _info(screen)
+            assert "totals: every deal in scope" in _info(screen)
+            assert str(screen.query_one("#totals").render()) == totals
+            await pilot.press("n")  # "ren": a few deals, their own totals
+            await pilot.pause(0.4)
+            assert 0 < table.row_count <= 10
+            assert "every deal in scope" not in _info(screen)
+            assert f"/{table.row_count}" in str(screen.query_one("#totals").render())
+
+    asyncio.run(scenario())

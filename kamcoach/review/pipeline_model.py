@@ -16,7 +16,7 @@ from typing import Any, overload
 
 from kamcoach.domain.stages import STAGES
 from kamcoach.records.next_steps import NextStep
-from kamcoach.textmatch import fold, matcher
+from kamcoach.textmatch import fold, haystack, search_terms
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -151,7 +151,7 @@ class DealRows(Sequence[DealRow]):
     view.
     """
 
-    __slots__ = ("_accounts", "_build", "_cache", "_entries", "_ordered")
+    __slots__ = ("_accounts", "_build", "_cache", "_entries", "_folded", "_ordered")
 
     def __init__(
         self,
@@ -161,6 +161,7 @@ class DealRows(Sequence[DealRow]):
         *,
         ordered: bool = False,
         accounts: dict[int, str] | None = None,
+        folded: dict[int, str] | None = None,
     ) -> None:
         self._entries = entries
         self._build = build
@@ -168,6 +169,8 @@ class DealRows(Sequence[DealRow]):
         self._ordered = ordered
         self._accounts = accounts or {}
         """Account id -> name (a deal's facts hold the id)."""
+        self._folded: dict[int, str] = {} if folded is None else folded
+        """Deal id -> its name, account and owner folded for :meth:`matching` (shared by views)."""
 
     def _row(self, entry: Entry) -> DealRow:
         row = self._cache.get(entry[3])
@@ -176,7 +179,14 @@ class DealRows(Sequence[DealRow]):
         return row
 
     def _view(self, entries: list[Entry], ordered: bool = True) -> DealRows:
-        return DealRows(entries, self._build, self._cache, ordered=ordered, accounts=self._accounts)
+        return DealRows(
+            entries,
+            self._build,
+            self._cache,
+            ordered=ordered,
+            accounts=self._accounts,
+            folded=self._folded,
+        )
 
     def _in_order(self) -> list[Entry]:
         if not self._ordered:
@@ -279,14 +289,22 @@ class DealRows(Sequence[DealRow]):
         """The deals whose name, account or owner hold every word of ``query`` (no row built).
 
         Case and accents are ignored (:func:`kamcoach.textmatch.matcher`); an
-        empty query keeps every deal.
+        empty query keeps every deal. Each deal's folded text is kept, so the
+        next key typed costs substring tests only (100k deals in a few ms).
         """
-        if not query.strip():
+        terms = search_terms(query)
+        if not terms:
             return self
-        matches = matcher(query)
-        names = self._accounts
+        names, folded = self._accounts, self._folded
+
+        def text(e: Entry) -> str:
+            found = folded.get(e[3])
+            if found is None:
+                found = folded[e[3]] = haystack((e[4][1], names.get(e[4][2], ""), e[4][3]))
+            return found
+
         return self._view(
-            [e for e in self._entries if matches((e[4][1], names.get(e[4][2], ""), e[4][3]))],
+            [e for e in self._entries if all(t in text(e) for t in terms)],
             ordered=self._ordered,
         )
 

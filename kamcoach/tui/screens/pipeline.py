@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kamcoach.domain.stages import OPEN_STAGES
@@ -61,6 +62,10 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 PAGE = 200
 """Rows added to the table at a time: a 100k-deal pipeline shows its first page at once
 and the next one when the cursor comes near the end (rows are built as they are shown)."""
+SEARCH_DEBOUNCE_FROM = 5_000
+"""From this many deals the table is filtered once the typing pauses, not at every key."""
+SEARCH_TOTALS_LIMIT = 5_000
+"""Up to this many deals kept by a search, the totals are theirs (each row is built to sum it)."""
 WIDE_LAYOUT = 130
 """From this many columns the table also shows the close date and the account."""
 FIXED_WIDTH = 3 + 6 + 9 + 9 + 8 + 5 + 2 * 8
@@ -136,6 +141,7 @@ class PipelineScreen(Screen[None]):
         """A header sort outside SORTS (the # column); None: ``SORTS[sort_index]``."""
         self.search = ""
         """What the ``/`` line holds: rows whose name, account or owner match."""
+        self._search_timer: Timer | None = None
         self.report: Any = None
         self.rows: Sequence[Any] = []
         """Every deal on show, in order (a lazy :class:`DealRows`: rows are built when read)."""
@@ -350,14 +356,18 @@ class PipelineScreen(Screen[None]):
         table.loading = False
         if self.shown:
             table.move_cursor(row=min(max(current, 0), self.shown - 1))
-        if self.filters.account or len(self.rows) < before_search:
-            # The totals are the listed deals' (issue 13 defect 11), searched or not.
+        searched = len(self.rows) < before_search
+        # The totals are the listed deals' (issue 13 defect 11), searched or not; summing
+        # means building each row, so a search keeping a huge share of a huge pipeline
+        # shows the scope's totals (said on the info line) rather than freeze the screen.
+        own_totals = self.filters.account or (searched and len(self.rows) <= SEARCH_TOTALS_LIMIT)
+        if own_totals:
             t = data.rows_totals(playbooks, self.rows, key=self.filters.account or "search")
         else:
             t = report.total
         self.totals = t
         currencies = tuple(getattr(report, "currencies", ()) or ())
-        if self.filters.account or len(self.rows) < before_search:
+        if own_totals:
             currencies = tuple(sorted({d.currency for d in self.rows}))
         cur = currencies[0] if len(currencies) == 1 else ""
         # Short labels: the line stays on one row at 80 columns beside the model status.
@@ -371,11 +381,13 @@ class PipelineScreen(Screen[None]):
         totals.append("flag ", style="bold")
         totals.append(f"{t.share_flagged:.0%} {t.flagged_deals}/{t.deals}", style="red")
         scope = getattr(report, "scope_total", None)
-        if scope is not None and not self.filters.account and len(self.rows) == before_search:
+        if scope is not None and not own_totals:
             totals.append(f"  of {scope.deals}", style="dim")  # the deals the flag filter kept
         self.query_one("#totals", Static).update(totals)
         count = f"{len(self.rows)} of {before_search}" if self.search.strip() else len(self.rows)
         info = Text(f"{count} deals · {self.filters.describe()} · sort: {self._sort_label()}   ")
+        if searched and not own_totals:
+            info.append("totals: every deal in scope   ", style="yellow")
         info.append_text(legend())
         self.query_one("#pipeline-info", Static).update(info)
         self._show_row()
@@ -446,9 +458,20 @@ class PipelineScreen(Screen[None]):
         """Filter as the user types; the best place to start reading is the top row."""
         event.stop()
         self.search = event.value
-        if self.report is not None:
-            self.query_one("#deals", DataTable).move_cursor(row=0)
-            self.refresh_table()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if self.report is None:
+            return
+        if len(self.report.deals) > SEARCH_DEBOUNCE_FROM:  # wait for a pause in the typing
+            self._search_timer = self.set_timer(0.15, self._apply_search)
+        else:
+            self._apply_search()
+
+    def _apply_search(self) -> None:
+        self._search_timer = None
+        self.query_one("#deals", DataTable).move_cursor(row=0)
+        self.refresh_table()
 
     def action_clear_search(self) -> None:
         """Escape with the focus on the table: the whole pipeline again."""

@@ -254,19 +254,40 @@ def test_no_nested_scrollbars_at_80x24_and_120x40(
             pilot.app.open_deal(10)
             await settle(pilot)
             seen["deal"] = _nested_scrollbars(pilot.app)
-            for key, name in (("k", "contacts"), ("m", "review"), ("p", "checklist")):
-                await pilot.press(key)
+            opens = {
+                "contacts": lambda: pilot.press("k"),
+                "review": lambda: pilot.press("m"),
+                "checklist": lambda: pilot.app.open_checklist(10),
+                "qualify": lambda: pilot.app.open_qualify(10),
+            }
+            for name, open_screen in opens.items():
+                opened = open_screen()
+                if opened is not None:
+                    await opened
                 await settle(pilot)
                 seen[name] = _nested_scrollbars(pilot.app)
                 screens.append(type(pilot.app.screen).__name__)
                 pilot.app.pop_screen()
                 await settle(pilot)
-        assert screens == ["ContactsScreen", "ManagerReviewScreen", "ChecklistScreen"]
+        assert screens == [
+            "ContactsScreen",
+            "ManagerReviewScreen",
+            "ChecklistScreen",
+            "QualifyScreen",
+        ]
         return seen
 
     for size in ((80, 24), (120, 40)):
         seen = asyncio.run(scenario(size))
-        assert set(seen) == {"pipeline", "reps", "deal", "contacts", "review", "checklist"}
+        assert set(seen) == {
+            "pipeline",
+            "reps",
+            "deal",
+            "contacts",
+            "review",
+            "checklist",
+            "qualify",
+        }
         assert {k: v for k, v in seen.items() if v} == {}, size
 
 

@@ -48,7 +48,6 @@ class ChecklistScreen(Screen[None]):
         """The database's files, which an export must never replace."""
         self.ticked: set[str] = set()
         """Criteria of the items the rep has ticked (space or enter), kept in the state file."""
-        self._filling = False
 
     @property
     def kapp(self) -> KamcoachApp:
@@ -87,13 +86,11 @@ class ChecklistScreen(Screen[None]):
         self.ticked = load_ticks(c.deal_id) & criteria
         items: SelectionList[str] = self.query_one("#checklist-items", SelectionList)
         cursor = items.highlighted
-        self._filling = True  # ticks set from the state file: nothing to save
         items.clear_options()
         for it in c.items:
             ticked = it.criterion in self.ticked
             items.add_option((self._prompt(it, ticked), it.criterion, ticked))
         items.display = bool(c.items)
-        self._filling = False
         if c.items:  # space ticks the first item straight away
             items.highlighted = min(cursor or 0, len(c.items) - 1)
         await self._show_ticks()
@@ -127,9 +124,10 @@ class ChecklistScreen(Screen[None]):
 
     @on(SelectionList.SelectedChanged, "#checklist-items")
     async def _ticked(self, event: SelectionList.SelectedChanged[str]) -> None:
-        if self._filling or self.checklist is None:
-            return
-        self.ticked = set(event.selection_list.selected)
+        ticked = set(event.selection_list.selected)
+        if self.checklist is None or ticked == self.ticked:
+            return  # the ticks read from the state file, being shown: nothing to save
+        self.ticked = ticked
         for index, item in enumerate(self.checklist.items):
             prompt = self._prompt(item, item.criterion in self.ticked)
             event.selection_list.replace_option_prompt_at_index(index, prompt)

@@ -42,9 +42,10 @@ def cell(value: object, style: str = "") -> Text:
 
     Textual's DataTable renders a ``str`` cell with ``Text.from_markup(cell,
     end="")`` and ``no_wrap`` on one-line rows; this gives the same layout
-    (cut at the column width, not at a word) without reading markup.
+    without reading markup, and a cell wider than its column ends with "…"
+    so a cut name never passes for the whole one.
     """
-    return Text(_str(value), style=style, end="", no_wrap=True)
+    return Text(_str(value), style=style, end="", no_wrap=True, overflow="ellipsis")
 
 
 def textual_markup(value: object) -> str:

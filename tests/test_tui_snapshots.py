@@ -1,7 +1,8 @@
 """SVG snapshots of the main screens on the demo data (date pinned by conftest).
 
 Regenerate with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look
-at the result (run the app in tmux at 100x30) before committing.
+at the result (run the app in tmux at 100x30, 80x24 and 120x40, or read the SVGs'
+text) before committing.
 """
 
 from __future__ import annotations
@@ -76,10 +77,23 @@ def test_checklist_snapshot(app: KamcoachApp, snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_deal_snapshot_small_terminal(app: KamcoachApp, snap_compare: Any) -> None:
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+"""The smallest terminal the app is made for, and a roomy one (issue 13)."""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_pipeline_snapshot_sizes(app: KamcoachApp, snap_compare: Any, size: str) -> None:
+    """Score and flags on screen, long names cut with "…", the footer on one line."""
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=settle)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_deal_snapshot_sizes(app: KamcoachApp, snap_compare: Any, size: str) -> None:
+    """The scorecard fits its pane (no scrollbar of its own), one scrollbar per pane."""
+
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         pilot.app.open_deal(DEAL)
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

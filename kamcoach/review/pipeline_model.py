@@ -15,8 +15,10 @@ from datetime import date
 from typing import Any, overload
 
 from kamcoach.domain.currency import Rate
+from kamcoach.domain.stages import STAGES
 from kamcoach.records.currency import LeftOut
 from kamcoach.records.next_steps import NextStep
+from kamcoach.textmatch import fold, haystack, search_terms
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -162,7 +164,7 @@ class DealRows(Sequence[DealRow]):
     view.
     """
 
-    __slots__ = ("_accounts", "_build", "_cache", "_entries", "_ordered")
+    __slots__ = ("_accounts", "_build", "_cache", "_entries", "_folded", "_ordered")
 
     def __init__(
         self,
@@ -172,6 +174,7 @@ class DealRows(Sequence[DealRow]):
         *,
         ordered: bool = False,
         accounts: dict[int, str] | None = None,
+        folded: dict[int, str] | None = None,
     ) -> None:
         self._entries = entries
         self._build = build
@@ -179,6 +182,8 @@ class DealRows(Sequence[DealRow]):
         self._ordered = ordered
         self._accounts = accounts or {}
         """Account id -> name (a deal's facts hold the id)."""
+        self._folded: dict[int, str] = {} if folded is None else folded
+        """Deal id -> its name, account and owner folded for :meth:`matching` (shared by views)."""
 
     def _row(self, entry: Entry) -> DealRow:
         row = self._cache.get(entry[3])
@@ -187,7 +192,14 @@ class DealRows(Sequence[DealRow]):
         return row
 
     def _view(self, entries: list[Entry], ordered: bool = True) -> DealRows:
-        return DealRows(entries, self._build, self._cache, ordered=ordered, accounts=self._accounts)
+        return DealRows(
+            entries,
+            self._build,
+            self._cache,
+            ordered=ordered,
+            accounts=self._accounts,
+            folded=self._folded,
+        )
 
     def _in_order(self) -> list[Entry]:
         if not self._ordered:
@@ -249,13 +261,15 @@ class DealRows(Sequence[DealRow]):
         for _k, _f, score, _id, facts in self._in_order():
             yield facts[4], (None if score < 0 else score)
 
-    def sorted_by(self, key: str) -> DealRows:
+    def sorted_by(self, key: str, reverse: bool = False) -> DealRows:
         """Another order (the TUI's sorts), computed on the facts, not on built rows.
 
         ``close`` (soonest first, undated last), ``amount`` (largest first),
-        ``score`` (not analysed first, then lowest), ``owner``; anything else
-        keeps the default order. Ties go to the lower deal id, as the TUI
-        sorted built rows.
+        ``score`` (not analysed first, then lowest), ``owner``, ``name``,
+        ``account`` (without case or accents), ``stage`` (funnel order), ``id``;
+        anything else keeps the default order (exceptions first). Ties go to the
+        lower deal id, as the TUI sorted built rows. ``reverse`` turns the whole
+        order round (a second click on a column header).
         """
         entries = self._in_order()
         if key == "close":
@@ -268,9 +282,44 @@ class DealRows(Sequence[DealRow]):
             ordered = sorted(entries, key=lambda e: (e[2] >= 0, max(e[2], 0), e[3]))
         elif key == "owner":
             ordered = sorted(entries, key=lambda e: (e[4][3], e[3]))
+        elif key == "name":
+            ordered = sorted(entries, key=lambda e: (fold(e[4][1]), e[3]))
+        elif key == "account":
+            names = self._accounts
+            ordered = sorted(entries, key=lambda e: (fold(names.get(e[4][2], "")), e[3]))
+        elif key == "stage":
+            rank = {s: i for i, s in enumerate(STAGES)}
+            ordered = sorted(entries, key=lambda e: (rank.get(e[4][4], len(rank)), e[3]))
+        elif key == "id":
+            ordered = sorted(entries, key=lambda e: e[3])
         else:
             ordered = list(entries)
+        if reverse:
+            ordered.reverse()
         return self._view(ordered)
+
+    def matching(self, query: str) -> DealRows:
+        """The deals whose name, account or owner hold every word of ``query`` (no row built).
+
+        Case and accents are ignored (:func:`kamcoach.textmatch.matcher`); an
+        empty query keeps every deal. Each deal's folded text is kept, so the
+        next key typed costs substring tests only (100k deals in a few ms).
+        """
+        terms = search_terms(query)
+        if not terms:
+            return self
+        names, folded = self._accounts, self._folded
+
+        def text(e: Entry) -> str:
+            found = folded.get(e[3])
+            if found is None:
+                found = folded[e[3]] = haystack((e[4][1], names.get(e[4][2], ""), e[4][3]))
+            return found
+
+        return self._view(
+            [e for e in self._entries if all(t in text(e) for t in terms)],
+            ordered=self._ordered,
+        )
 
     def for_account(self, name: str) -> DealRows:
         """The deals of the account(s) with this name (no row built)."""

@@ -11,7 +11,7 @@ CLI (``kamcoach prep``) and the terminal app render the same :class:`Checklist`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -458,8 +458,11 @@ def status_label(status: str, lang: str) -> str:
     return STATUS_LABEL.get(lang, {}).get(status, status)
 
 
-def checklist_markdown(checklist: Checklist) -> str:
-    """The checklist as a Markdown document to share or print before the call."""
+def checklist_markdown(checklist: Checklist, ticked: Collection[str] = ()) -> str:
+    """The checklist as a Markdown document to share or print before the call.
+
+    ``ticked``: criteria the rep has already ticked in the TUI, shown ``[x]``.
+    """
     t = _MD.get(checklist.lang, _MD["en"])
     tiers = TIER_LABEL.get(checklist.lang, TIER_LABEL["en"])
     c = checklist
@@ -492,8 +495,9 @@ def checklist_markdown(checklist: Checklist) -> str:
             lines += [f"- {md(tip)}" for tip in guide.tips]
             lines.append("")
         for it in (i for i in c.items if i.phase == guide.id):
+            box = "x" if it.criterion in ticked else " "
             lines += [
-                f"### [ ] {md(it.name)}: {it.score}/3 {status_label(it.status, c.lang)}"
+                f"### [{box}] {md(it.name)}: {it.score}/3 {status_label(it.status, c.lang)}"
                 f" → {it.target}/3 ({tiers[it.tier]})",
                 "",
                 f"- **{t['ask']}**: “{md(it.question)}”",

@@ -6,17 +6,19 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Markdown, SelectionList, Static
 
+from kamcoach.checklist_ticks import load_ticks, save_ticks
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import Guarded, database_files_of, write_atomic
-from kamcoach.review.prep import build_checklist, checklist_markdown
+from kamcoach.review.prep import build_checklist, checklist_markdown, status_label
 from kamcoach.tui.dialogs.export import ExportChoice, ExportDialog
 from kamcoach.tui.messages import ChecklistReady, WorkFailed
 from kamcoach.tui.widgets.status import ModelStatus
@@ -44,6 +46,8 @@ class ChecklistScreen(Screen[None]):
         self.markdown = ""
         self.guarded: list[Guarded] = []
         """The database's files, which an export must never replace."""
+        self.ticked: set[str] = set()
+        """Criteria of the items the rep has ticked (space or enter), kept in the state file."""
 
     @property
     def kapp(self) -> KamcoachApp:
@@ -54,6 +58,8 @@ class ChecklistScreen(Screen[None]):
         with Horizontal(id="checklist-top"):
             yield Static("Pre-call checklist", id="checklist-head")
             yield ModelStatus()
+        # The gaps to close, tickable (space or enter); the full text scrolls below.
+        yield SelectionList[str](id="checklist-items")
         with VerticalScroll(id="checklist-body"):
             yield Markdown("", id="checklist-md")
         yield Footer(compact=True)
@@ -76,18 +82,60 @@ class ChecklistScreen(Screen[None]):
 
     async def on_checklist_ready(self, message: ChecklistReady) -> None:
         self.checklist = c = message.checklist
-        self.markdown = checklist_markdown(c)
+        criteria = {it.criterion for it in c.items}
+        self.ticked = load_ticks(c.deal_id) & criteria
+        items: SelectionList[str] = self.query_one("#checklist-items", SelectionList)
+        cursor = items.highlighted
+        items.clear_options()
+        for it in c.items:
+            ticked = it.criterion in self.ticked
+            items.add_option((self._prompt(it, ticked), it.criterion, ticked))
+        items.display = bool(c.items)
+        if c.items:  # space ticks the first item straight away
+            items.highlighted = min(cursor or 0, len(c.items) - 1)
+        await self._show_ticks()
+        body = self.query_one("#checklist-body")
+        body.loading = False
+        (items if c.items else body).focus()
+
+    def _prompt(self, item: Any, ticked: bool) -> Text:
+        """One gap on one line; once ticked, struck through (the tick shows without colour)."""
+        lang = self.checklist.lang
+        prompt = Text(f"{item.name} ", style="bold strike dim" if ticked else "bold")
+        prompt.append(
+            f"{item.score}/3 {status_label(item.status, lang)} → {item.target}/3",
+            style="strike dim" if ticked else "",
+        )
+        prompt.append(f" · {item.question}", style="italic dim" if ticked else "italic")
+        return prompt
+
+    async def _show_ticks(self) -> None:
+        """Head line and Markdown with the ticks (an export carries them as ``[x]``)."""
+        c = self.checklist
+        self.markdown = checklist_markdown(c, self.ticked)
         self.query_one("#checklist-head", Static).update(
             Content.assemble(
                 ("Prep", "bold"),
-                f" #{c.deal_id} {c.deal} · {len(c.items)} gaps · "
+                f" #{c.deal_id} {c.deal} · {len(c.items)} gaps, {len(self.ticked)} ticked · "
                 f"{sum(1 for a in c.attendees if a.missing)} roles missing",
             )
         )
         await self.query_one("#checklist-md", Markdown).update(self.markdown)
-        body = self.query_one("#checklist-body")
-        body.loading = False
-        body.focus()
+
+    @on(SelectionList.SelectedChanged, "#checklist-items")
+    async def _ticked(self, event: SelectionList.SelectedChanged[str]) -> None:
+        ticked = set(event.selection_list.selected)
+        if self.checklist is None or ticked == self.ticked:
+            return  # the ticks read from the state file, being shown: nothing to save
+        self.ticked = ticked
+        for index, item in enumerate(self.checklist.items):
+            prompt = self._prompt(item, item.criterion in self.ticked)
+            event.selection_list.replace_option_prompt_at_index(index, prompt)
+        if not save_ticks(self.checklist.deal_id, self.ticked):
+            self.notify(
+                "Could not remember the ticks (state folder not writable)", severity="warning"
+            )
+        await self._show_ticks()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.query_one("#checklist-body").loading = False

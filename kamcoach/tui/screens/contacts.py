@@ -11,17 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
+from kamcoach.domain.stages import INFLUENCE, STANCES
 from kamcoach.records import contacts as records
 from kamcoach.storage import repo
 from kamcoach.storage.tx import write_error_message, write_transaction
 from kamcoach.textsafe import cell
 from kamcoach.tui.dialogs.contact import ContactDialog, ContactForm
+from kamcoach.tui.widgets.tables import SearchInput, SortState, arrange, fit
 
 if TYPE_CHECKING:
     from kamcoach.tui.app import KamcoachApp
@@ -33,6 +36,26 @@ STANCE_STYLE = {
     "sceptic": "yellow",
     "opponent": "bold red",
 }
+SORT_LABELS = {
+    "on": "on the deal",
+    "name": "name",
+    "title": "title",
+    "role": "role",
+    "stance": "stance",
+    "influence": "influence",
+    "reports_to": "reports to",
+}
+
+
+def sort_value(row: dict[str, Any], column: str) -> object:
+    """A contact's value in a column: stance and influence in their own order, not A-Z."""
+    if column == "on":
+        return 0 if row["linked"] else 1
+    if column == "stance":
+        return STANCES.index(row["stance"]) if row["stance"] in STANCES else None
+    if column == "influence":
+        return INFLUENCE.index(row["influence"]) if row["influence"] in INFLUENCE else None
+    return row[column]
 
 
 class ContactsScreen(Screen[None]):
@@ -41,6 +64,9 @@ class ContactsScreen(Screen[None]):
         Binding("a", "add", "Add", id="contacts.add", tooltip="Add a contact"),
         Binding("e", "edit", "Edit", id="contacts.edit", tooltip="Edit the contact"),
         Binding("l", "toggle_link", "Link", id="contacts.link", tooltip="On / off this deal"),
+        Binding("slash", "search", "Search", id="contacts.search", tooltip="Name, title, role"),
+        Binding("s", "sort", "Sort", id="contacts.sort", tooltip="Cycle the sort column"),
+        Binding("S", "reverse_sort", "Reverse", id="contacts.reverse", show=False),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -49,6 +75,10 @@ class ContactsScreen(Screen[None]):
         self.deal: dict[str, Any] | None = None
         self.rows: list[dict[str, Any]] = []
         """The account's contacts (and any on the deal from elsewhere), as the table shows them."""
+        self.all_rows: list[dict[str, Any]] = []
+        """Every one of them, whatever the search."""
+        self.sort = SortState()
+        self.search = ""
 
     @property
     def kapp(self) -> KamcoachApp:
@@ -57,6 +87,7 @@ class ContactsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="contacts-head")
+        yield SearchInput("#contacts-table", id="contacts-search")
         yield DataTable(id="contacts-table", cursor_type="row")
         yield Footer(compact=True)
 
@@ -69,9 +100,24 @@ class ContactsScreen(Screen[None]):
         table.add_column("Stance", key="stance", width=9)
         table.add_column("Infl.", key="influence", width=6)
         table.add_column("Reports to", key="reports_to", width=14)
+        self._fit_columns(self.app.size.width)
         table.loading = True
         table.focus()
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        """Text columns share the width left by the short ones: every column fits 80 columns."""
+        table: DataTable[Any] = self.query_one("#contacts-table", DataTable)
+        free = max(40, width - 2 - 2 * table.cell_padding * len(table.columns) - (2 + 9 + 6))
+        shares = {"name": 5, "title": 4, "role": 4, "reports_to": 3}
+        for key, share in shares.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None:
+                column.width = free * share // sum(shares.values())
+        table.refresh(layout=True)
 
     # ------------------------------------------------------------ loading
 
@@ -93,12 +139,29 @@ class ContactsScreen(Screen[None]):
         self.notify(f"{what} failed: {why}", severity="error", markup=False)
 
     def _show(self, deal: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        self.deal, self.rows = deal, rows
+        self.deal, self.all_rows = deal, rows
+        self._fill()
+
+    def _fill(self) -> None:
+        """Head line and table from ``all_rows``: searched and sorted."""
+        deal, everyone = self.deal, self.all_rows
+        assert deal is not None
+        rows = self.rows = arrange(
+            everyone,
+            self.search,
+            lambda r: (r["name"], r["title"], r["role"], r["reports_to"]),
+            self.sort,
+            sort_value,
+        )
         head = Text()
         head.append(f"Contacts at {deal['account']}", style="bold")
         head.append(f" · deal #{deal['id']} {deal['name']}")
-        linked = sum(1 for r in rows if r["linked"])
-        head.append(f" · {linked} on the deal, {len(rows)} at the account", style="dim")
+        linked = sum(1 for r in everyone if r["linked"])
+        head.append(f" · {linked} on the deal, {len(everyone)} at the account", style="dim")
+        if self.search.strip():
+            head.append(f" · {len(rows)} of {len(everyone)} shown", style="bold")
+        if self.sort.column:
+            head.append(f" · sort: {self.sort.describe(SORT_LABELS[self.sort.column])}")
         head.append(" · role*: on this deal only", style="dim")
         self.query_one("#contacts-head", Static).update(head)
         table: DataTable[Any] = self.query_one("#contacts-table", DataTable)
@@ -109,10 +172,10 @@ class ContactsScreen(Screen[None]):
             if r["linked"] and r["deal_role"] is not None:
                 role.append(" *", style="cyan")  # differs from their buying role
             table.add_row(
-                Text("✓", style="green") if r["linked"] else Text(""),
+                cell("✓", "green") if r["linked"] else cell(""),
                 cell(r["name"], "strike" if r["left_company"] else ""),
                 cell(r["title"]),
-                role,
+                fit(role),
                 cell(r["stance"], STANCE_STYLE.get(r["stance"] or "", "")),
                 cell(r["influence"]),
                 cell(r["reports_to"]),
@@ -128,9 +191,45 @@ class ContactsScreen(Screen[None]):
             return None
         return self.rows[table.cursor_row]
 
+    # ------------------------------------------------------------ search and sort
+
+    @on(DataTable.HeaderSelected, "#contacts-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort.click(str(event.column_key.value))
+        if self.deal is not None:
+            self._fill()
+
+    def action_sort(self) -> None:
+        self.sort.cycle(list(SORT_LABELS))
+        if self.deal is not None:
+            self._fill()
+
+    def action_reverse_sort(self) -> None:
+        if self.sort.column is None:
+            self.sort.column = "name"
+        self.sort.reverse = not self.sort.reverse
+        if self.deal is not None:
+            self._fill()
+
+    def action_search(self) -> None:
+        self.query_one("#contacts-search", SearchInput).open()
+
+    @on(SearchInput.Changed, "#contacts-search")
+    def _search_changed(self, event: SearchInput.Changed) -> None:
+        event.stop()
+        self.search = event.value
+        if self.deal is not None:
+            self._fill()
+            self.query_one("#contacts-table", DataTable).move_cursor(row=0)
+
     # ------------------------------------------------------------ actions
 
     def action_back(self) -> None:
+        search = self.query_one("#contacts-search", SearchInput)
+        if search.value:  # a filtered list: escape clears the search first
+            search.action_close()
+            return
         self.app.pop_screen()  # the deal screen reloads on resume
 
     def _managers(self, row: dict[str, Any] | None = None) -> list[tuple[int, str]]:
@@ -142,7 +241,7 @@ class ContactsScreen(Screen[None]):
         account_id = row["account_id"] if row else self.deal["account_id"]
         out = [
             (r["id"], r["name"])
-            for r in self.rows
+            for r in self.all_rows
             if r["account_id"] == account_id and (row is None or r["id"] != row["id"])
         ]
         if row and row["reports_to_id"] is not None and row["reports_to_id"] not in dict(out):

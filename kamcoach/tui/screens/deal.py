@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from kamcoach.clock import now
 from kamcoach.domain.models import CriterionScore, Review
@@ -188,6 +189,7 @@ class DealScreen(Screen[None]):
             table.focus()
         if self.criteria:
             table.move_cursor(row=min(max(cursor, 0), len(self.criteria) - 1))
+        self.call_after_refresh(self._fit_scorecard)
         self._show_evidence()
 
         flags = Text("Flags\n", style="bold")
@@ -242,6 +244,26 @@ class DealScreen(Screen[None]):
             notes.append("no notes yet: press n to add one\n", style="dim")
         self.query_one("#notes", Static).update(notes)
         self.sub_title = d["name"]
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_scorecard)
+
+    def _fit_scorecard(self) -> None:
+        """The criterion column takes what its pane leaves: no sideways scrollbar at 80 columns.
+
+        The other columns keep their width (the score is what the user reads);
+        a long criterion name ends with "…".
+        """
+        table = self.query_one("#scorecard", DataTable)
+        room = self.query_one("#deal-left").scrollable_content_region.width
+        others = sum(
+            c.get_render_width(table) for c in table.ordered_columns if c.key.value != "criterion"
+        )
+        width = max(8, min(22, room - others - 2 * table.cell_padding))
+        column = table.columns.get(ColumnKey("criterion"))
+        if column is not None and column.width != width:
+            column.width = width
+            table.refresh(layout=True)
 
     @on(DataTable.RowHighlighted, "#scorecard")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kamcoach.domain.stages import OPEN_STAGES
@@ -23,6 +24,7 @@ from kamcoach.tui.messages import PipelineLoaded, WorkFailed
 from kamcoach.tui.widgets.heat import heat_strip, legend
 from kamcoach.tui.widgets.next_step import next_step_cell
 from kamcoach.tui.widgets.status import ModelStatus
+from kamcoach.tui.widgets.tables import SearchInput, fit
 
 if TYPE_CHECKING:
     from kamcoach.tui.app import KamcoachApp
@@ -33,7 +35,23 @@ SORTS: tuple[tuple[str, str], ...] = (
     ("amount", "amount (largest)"),
     ("score", "score (lowest)"),
     ("owner", "owner"),
+    ("name", "deal name"),
+    ("stage", "stage"),
+    ("account", "account"),
 )
+HEADER_SORTS = {
+    "id": "id",
+    "name": "name",
+    "stage": "stage",
+    "amount": "amount",
+    "close": "close",
+    "owner": "owner",
+    "heat": "score",
+    "score": "score",
+    "flags": "flags",
+    "account": "account",
+}
+"""Column key -> sort key: what a click on a column header sorts by."""
 STAGE_SHORT = {
     "discovery": "disc",
     "qualification": "qual",
@@ -45,6 +63,10 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 PAGE = 200
 """Rows added to the table at a time: a 100k-deal pipeline shows its first page at once
 and the next one when the cursor comes near the end (rows are built as they are shown)."""
+SEARCH_DEBOUNCE_FROM = 5_000
+"""From this many deals the table is filtered once the typing pauses, not at every key."""
+SEARCH_TOTALS_LIMIT = 5_000
+"""Up to this many deals kept by a search, the totals are theirs (each row is built to sum it)."""
 WIDE_LAYOUT = 130
 """From this many columns the table also shows the close date and the account."""
 FIXED_WIDTH = 3 + 6 + 9 + 9 + 8 + 5 + 2 * 8
@@ -60,7 +82,10 @@ def layout_for(width: int) -> str:
 def short_owner(name: str) -> str:
     """'Sarah Collins' -> 'Sarah C.' (the pipeline table is read at 80 columns)."""
     parts = name.split()
-    return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else name
+    if len(parts) < 2:
+        return name
+    short = f"{parts[0]} {parts[-1][0]}."
+    return short if len(short) <= 9 else short[:-1]  # the column is 9 wide: the dot goes first
 
 
 def money(value: float) -> str:
@@ -89,12 +114,35 @@ class PipelineScreen(Screen[None]):
         Binding("x", "clear_filters", "Clear filters", id="pipeline.clear", show=False),
         Binding("R", "reps", "Reps", id="pipeline.reps", tooltip="List and edit reps", show=False),
         Binding("n", "new_deal", "New deal", id="pipeline.new", tooltip="Create a deal by hand"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="pipeline.search",
+            tooltip="Filter by name, account, owner",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="pipeline.reverse",
+            tooltip="Reverse the order",
+            show=False,
+        ),
+        Binding("escape", "clear_search", "Clear search", id="pipeline.clear_search", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.filters = Filters()
         self.sort_index = 0
+        self.sort_reverse = False
+        """The order of ``SORTS[sort_index]`` turned round (second click on a header, or S)."""
+        self.sort_key: str | None = None
+        """A header sort outside SORTS (the # column); None: ``SORTS[sort_index]``."""
+        self.search = ""
+        """What the ``/`` line holds: rows whose name, account or owner match."""
+        self._search_timer: Timer | None = None
         self.report: Any = None
         self.rows: Sequence[Any] = []
         """Every deal on show, in order (a lazy :class:`DealRows`: rows are built when read)."""
@@ -114,6 +162,7 @@ class PipelineScreen(Screen[None]):
             yield Static("", id="totals")
             yield ModelStatus()
         yield Static("", id="pipeline-info")
+        yield SearchInput("#deals", id="pipeline-search")
         table: DataTable[Any] = DataTable(id="deals", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="pipeline-row")
@@ -195,10 +244,32 @@ class PipelineScreen(Screen[None]):
 
     # ------------------------------------------------------------ rendering
 
+    def _sort_label(self) -> str:
+        label = "#" if self.sort_key == "id" else SORTS[self.sort_index][1]
+        return f"{label}, reversed" if self.sort_reverse else label
+
     def _sorted(self, deals: Sequence[Any]) -> Sequence[Any]:
-        key = SORTS[self.sort_index][0]
+        key = self.sort_key or SORTS[self.sort_index][0]
         if isinstance(deals, DealRows):  # sorted on the review's facts: no row is built
-            return deals.sorted_by(key)
+            return deals.sorted_by(key, reverse=self.sort_reverse)
+        ordered = self._sorted_rows(deals, key)
+        return ordered[::-1] if self.sort_reverse else ordered
+
+    @staticmethod
+    def _sorted_rows(deals: Sequence[Any], key: str) -> list[Any]:
+        """Built rows in the order :meth:`DealRows.sorted_by` gives (a report without facts)."""
+        from kamcoach.domain.stages import STAGES
+        from kamcoach.textmatch import fold
+
+        if key == "name":
+            return sorted(deals, key=lambda d: (fold(d.name), d.id))
+        if key == "account":
+            return sorted(deals, key=lambda d: (fold(d.account), d.id))
+        if key == "stage":
+            rank = {s: i for i, s in enumerate(STAGES)}
+            return sorted(deals, key=lambda d: (rank.get(d.stage, len(rank)), d.id))
+        if key == "id":
+            return sorted(deals, key=lambda d: d.id)
         if key == "close":
             return sorted(deals, key=lambda d: (d.close_date is None, d.close_date or 0, d.id))
         if key == "amount":
@@ -208,6 +279,16 @@ class PipelineScreen(Screen[None]):
         if key == "owner":
             return sorted(deals, key=lambda d: (d.owner, d.id))
         return list(deals)
+
+    def _searched(self, deals: Sequence[Any]) -> Sequence[Any]:
+        if not self.search.strip():
+            return deals
+        if isinstance(deals, DealRows):
+            return deals.matching(self.search)
+        from kamcoach.textmatch import matcher
+
+        matches = matcher(self.search)
+        return [d for d in deals if matches((d.name, d.account, d.owner))]
 
     def _for_account(self, deals: Sequence[Any], account: str) -> Sequence[Any]:
         if isinstance(deals, DealRows):
@@ -222,7 +303,7 @@ class PipelineScreen(Screen[None]):
         for d in self.rows[self.shown : upto]:
             playbook = playbooks.playbooks.get(d.playbook)
             strip = heat_strip(playbooks, playbook, d.scores, d.statuses) if playbook else Text("")
-            flags = Text()
+            flags = fit(Text())
             if d.flags:
                 top = d.flags[0]
                 flags.append(f"{len(d.flags)} ", style="bold")
@@ -230,20 +311,22 @@ class PipelineScreen(Screen[None]):
                 others = [f.id.replace("_", " ") for f in d.flags[1:]]
                 if others:
                     flags.append(", " + ", ".join(others), style="dim")
-            score = Text("  -", style="dim") if d.score is None else Text(f"{d.score:3.0f}")
+            score = fit(Text("  -", style="dim") if d.score is None else Text(f"{d.score:3.0f}"))
             # Names as Text cells: a str cell is read as markup by the DataTable.
             cells: list[Any] = [
                 str(d.id),
                 cell(d.name),
                 STAGE_SHORT.get(d.stage, d.stage),
-                Text(
-                    f"{money(d.amount)} {d.currency if d.currency != 'EUR' else '€'}",
-                    justify="right",
+                fit(
+                    Text(
+                        f"{money(d.amount)} {d.currency if d.currency != 'EUR' else '€'}",
+                        justify="right",
+                    )
                 ),
             ]
             if self.columns_layout == "wide":
                 cells.append(d.close_date.isoformat() if d.close_date else "")
-            cells += [cell(short_owner(d.owner)), strip, score, flags]
+            cells += [cell(short_owner(d.owner)), fit(strip), score, flags]
             if self.columns_layout == "wide":
                 cells += [
                     next_step_cell(d.next_step, getattr(self.report, "today", None)),
@@ -263,6 +346,8 @@ class PipelineScreen(Screen[None]):
         deals: Sequence[Any] = report.deals
         if self.filters.account:
             deals = self._for_account(deals, self.filters.account)
+        before_search = len(deals)
+        deals = self._searched(deals)
         self.rows = self._sorted(deals)
         playbooks = self.kapp.playbooks
         current = table.cursor_row
@@ -272,15 +357,20 @@ class PipelineScreen(Screen[None]):
         table.loading = False
         if self.shown:
             table.move_cursor(row=min(max(current, 0), self.shown - 1))
-        if self.filters.account:
-            t = data.rows_totals(playbooks, self.rows, key=self.filters.account)
+        searched = len(self.rows) < before_search
+        # The totals are the listed deals' (issue 13 defect 11), searched or not; summing
+        # means building each row, so a search keeping a huge share of a huge pipeline
+        # shows the scope's totals (said on the info line) rather than freeze the screen.
+        own_totals = self.filters.account or (searched and len(self.rows) <= SEARCH_TOTALS_LIMIT)
+        if own_totals:
+            t = data.rows_totals(playbooks, self.rows, key=self.filters.account or "search")
         else:
             t = report.total
         self.totals = t
         # Totals are in the team's base currency; deals with no rate are named below.
         cur = getattr(report, "base_currency", "")
         left_out = getattr(report, "left_out", ())
-        if self.filters.account:
+        if own_totals:
             left_out = group_left_out(
                 (d.id, d.currency) for d in self.rows if d.amount_base is None
             )
@@ -295,12 +385,13 @@ class PipelineScreen(Screen[None]):
         totals.append("flag ", style="bold")
         totals.append(f"{t.share_flagged:.0%} {t.flagged_deals}/{t.deals}", style="red")
         scope = getattr(report, "scope_total", None)
-        if scope is not None and not self.filters.account:
+        if scope is not None and not own_totals:
             totals.append(f"  of {scope.deals}", style="dim")  # the deals the flag filter kept
         self.query_one("#totals", Static).update(totals)
-        info = Text(
-            f"{len(self.rows)} deals · {self.filters.describe()} · sort: {SORTS[self.sort_index][1]}   "
-        )
+        count = f"{len(self.rows)} of {before_search}" if self.search.strip() else len(self.rows)
+        info = Text(f"{count} deals · {self.filters.describe()} · sort: {self._sort_label()}   ")
+        if searched and not own_totals:
+            info.append("totals: every deal in scope   ", style="yellow")
         info.append_text(legend())
         if left_out:  # first on the line: the totals above leave these deals out
             info = Text(left_out_line(left_out) + " · ", style="bold yellow").append_text(info)
@@ -351,6 +442,56 @@ class PipelineScreen(Screen[None]):
         event.stop()
         self.action_open_deal()
 
+    @on(DataTable.HeaderSelected, "#deals")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column header sorts by it; a second click reverses the order."""
+        event.stop()
+        key = HEADER_SORTS.get(str(event.column_key.value))
+        if key is None:  # the next step: no order to give
+            return
+        current = self.sort_key or SORTS[self.sort_index][0]
+        if key == current:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_reverse = False
+            self.sort_key = "id" if key == "id" else None
+            if key != "id":
+                self.sort_index = [k for k, _ in SORTS].index(key)
+        self.refresh_table()
+
+    def action_search(self) -> None:
+        self.query_one("#pipeline-search", SearchInput).open()
+
+    @on(SearchInput.Changed, "#pipeline-search")
+    def _search_changed(self, event: SearchInput.Changed) -> None:
+        """Filter as the user types; the best place to start reading is the top row."""
+        event.stop()
+        self.search = event.value
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if self.report is None:
+            return
+        if len(self.report.deals) > SEARCH_DEBOUNCE_FROM:  # wait for a pause in the typing
+            self._search_timer = self.set_timer(0.15, self._apply_search)
+        else:
+            self._apply_search()
+
+    def _apply_search(self) -> None:
+        self._search_timer = None
+        self.query_one("#deals", DataTable).move_cursor(row=0)
+        self.refresh_table()
+
+    def action_clear_search(self) -> None:
+        """Escape with the focus on the table: the whole pipeline again."""
+        search = self.query_one("#pipeline-search", SearchInput)
+        if search.value or search.has_class("-open"):
+            search.action_close()
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_table()
+
     def action_open_deal(self) -> None:
         deal_id = self.selected_deal_id()
         if deal_id is not None:
@@ -367,7 +508,9 @@ class PipelineScreen(Screen[None]):
             self.kapp.open_deal(deal_id)
 
     def action_sort(self) -> None:
-        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        if self.sort_key is None:
+            self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.sort_key, self.sort_reverse = None, False
         self.refresh_table()
         self.notify(f"sorted by {SORTS[self.sort_index][1]}", timeout=2)
 

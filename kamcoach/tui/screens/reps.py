@@ -19,6 +19,17 @@ from textual.widgets import DataTable, Footer, Header, Static
 from kamcoach.records import reps
 from kamcoach.textsafe import cell, plain
 from kamcoach.tui.dialogs.rep_form import RepDialog
+from kamcoach.tui.widgets.tables import SearchInput, SortState, arrange
+
+COLUMNS = {
+    "name": ("name", "name"),
+    "team": ("team", "team"),
+    "manager": ("manager", "manager"),
+    "deals": ("open_deals", "open deals"),
+    "pipeline": ("open_pipeline", "open pipeline"),
+    "accounts": ("accounts", "accounts"),
+}
+"""Column key -> (field of :func:`reps.list_reps`'s rows, label): what a header click sorts by."""
 
 if TYPE_CHECKING:
     from kamcoach.tui.app import KamcoachApp
@@ -32,11 +43,18 @@ class RepsScreen(Screen[None]):
         Binding("enter", "edit", "Edit", id="reps.edit", tooltip="Edit the rep", priority=True),
         Binding("e", "edit", "Edit", id="reps.edit_e", show=False),
         Binding("a", "add", "Add rep", id="reps.add", tooltip="A new rep"),
+        Binding("slash", "search", "Search", id="reps.search", tooltip="Filter by name, team"),
+        Binding("s", "sort", "Sort", id="reps.sort", tooltip="Cycle the sort column"),
+        Binding("S", "reverse_sort", "Reverse", id="reps.reverse", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict[str, Any]] = []
+        """The reps on show, in the table's order (searched and sorted)."""
+        self.all_rows: list[dict[str, Any]] = []
+        self.sort = SortState()
+        self.search = ""
         self.changed = False
         """True once a rep was saved here: the pipeline reloads when this screen closes."""
 
@@ -47,6 +65,7 @@ class RepsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="reps-info")
+        yield SearchInput("#reps", id="reps-search")
         table: DataTable[Any] = DataTable(id="reps", cursor_type="row", zebra_stripes=True)
         table.add_column("Name", key="name", width=22)
         table.add_column("Team", key="team", width=12)
@@ -74,7 +93,18 @@ class RepsScreen(Screen[None]):
         self.app.call_from_thread(self._show, rows, select)
 
     def _show(self, rows: list[dict[str, Any]], select: int | None) -> None:
-        self.rows = rows
+        self.all_rows = rows
+        self._fill(select)
+
+    def _fill(self, select: int | None = None) -> None:
+        """The table from ``all_rows``: searched, sorted, the rep ``select`` highlighted."""
+        rows = self.rows = arrange(
+            self.all_rows,
+            self.search,
+            lambda r: (r["name"], r["team"], r["manager"]),
+            self.sort,
+            lambda r, column: r[COLUMNS[column][0]],
+        )
         table = self.query_one("#reps", DataTable)
         table.clear()
         for r in rows:
@@ -87,7 +117,10 @@ class RepsScreen(Screen[None]):
                 cell(str(r["accounts"])),
                 key=str(r["id"]),
             )
-        info = f"{len(rows)} reps · enter or e edits · a adds · esc back"
+        count = f"{len(rows)} of {len(self.all_rows)}" if self.search.strip() else len(rows)
+        info = f"{count} reps · enter or e edits · a adds · esc back"
+        if self.sort.column:
+            info += f" · sort: {self.sort.describe(COLUMNS[self.sort.column][1])}"
         self.query_one("#reps-info", Static).update(plain(info))
         if select is not None:
             for index, r in enumerate(rows):
@@ -105,8 +138,34 @@ class RepsScreen(Screen[None]):
         event.stop()
         self.action_edit()
 
+    @on(DataTable.HeaderSelected, "#reps")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort.click(str(event.column_key.value))
+        self._fill()
+
+    def action_sort(self) -> None:
+        self.sort.cycle(list(COLUMNS))
+        self._fill()
+
+    def action_reverse_sort(self) -> None:
+        if self.sort.column is None:
+            self.sort.column = "name"
+        self.sort.reverse = not self.sort.reverse
+        self._fill()
+
+    def action_search(self) -> None:
+        self.query_one("#reps-search", SearchInput).open()
+
+    @on(SearchInput.Changed, "#reps-search")
+    def _search_changed(self, event: SearchInput.Changed) -> None:
+        event.stop()
+        self.search = event.value
+        self._fill()
+        self.query_one("#reps", DataTable).move_cursor(row=0)
+
     def _managers(self) -> list[tuple[int, str]]:
-        return [(int(r["id"]), str(r["name"])) for r in self.rows]
+        return [(int(r["id"]), str(r["name"])) for r in self.all_rows]
 
     def action_edit(self) -> None:
         row = self.selected()
@@ -138,6 +197,11 @@ class RepsScreen(Screen[None]):
 
     def action_back(self) -> None:
         from kamcoach.tui.screens.pipeline import PipelineScreen
+
+        search = self.query_one("#reps-search", SearchInput)
+        if search.value:  # a filtered list: escape clears the search first
+            search.action_close()
+            return
 
         self.app.pop_screen()
         if self.changed:

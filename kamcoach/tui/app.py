@@ -309,13 +309,17 @@ class KamcoachApp(App[None]):
         s = self.strings
         sid = screen_id(screen)
         name = s.title(sid) or screen.title or sid.replace("_", " ")
+        rows = key_rows(self, screen, self._keymap)
+        # Textual's own keys (tab, copy) are on every screen: listed with the app's.
+        everywhere = key_rows(self, self, self._keymap)
+        everywhere += [r for r in rows if r.binding_id is None and r not in everywhere]
         return HelpScreen(
             heading=s.ui("help_heading", screen=name),
             about=s.about(sid) or "",
             rules=s.ui("help_rules"),
             sections=[
-                (s.ui("help_screen"), key_rows(self, screen, self._keymap)),
-                (s.ui("help_everywhere"), key_rows(self, self, self._keymap)),
+                (s.ui("help_screen"), [r for r in rows if r.binding_id is not None]),
+                (s.ui("help_everywhere"), everywhere),
             ],
             columns=(s.ui("help_key"), s.ui("help_action"), s.ui("help_what")),
             hidden_note=s.ui("help_hidden"),

@@ -90,6 +90,11 @@ def localise(node: DOMNode, strings: Strings) -> None:
 
 
 def _localised(binding: Binding, strings: Strings) -> Binding:
+    if binding.id is None:  # one of Textual's own (tab, copy): by its action
+        label = strings.textual_label(binding.action)
+        if label is None:
+            return binding
+        return dataclasses.replace(binding, description=label, tooltip="")
     label = strings.key_label(binding.id)
     if label is None:
         return binding

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kamcoach.tui.keys import KeyRow
 
 
 class HelpScreen(ModalScreen[None]):
-    """Heading, the screen's purpose, then its keys and the app-wide ones."""
+    """Heading, the keys of the screen and the app-wide ones, then what the screen is for.
+
+    One scrolling pane (arrows, page up/down): the key table comes first, so at
+    80x24 the keys are what shows.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close help", id="help.close"),
@@ -45,25 +50,41 @@ class HelpScreen(ModalScreen[None]):
         self.hidden_note = hidden_note
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog help"):
+        with VerticalScroll(classes="dialog help", id="help-pane"):
             yield Static(Text(self.heading), id="help-heading")
+            yield Static(self._table(), id="help-keys")
             if self.about:
                 yield Static(Text(self.about), id="help-about")
             yield Static(Text(self.rules), id="help-rules")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table: DataTable[Text] = self.query_one("#help-keys", DataTable)
+        self.query_one("#help-pane").focus()
+
+    def table_rows(self) -> list[tuple[str, str, str]]:
+        """The key table as plain text: a title row per section, then (keys, label, tip)."""
+        rows: list[tuple[str, str, str]] = []
+        for index, (title, key_rows) in enumerate(self.sections):
+            rows.append((title, "", ""))
+            for row in key_rows:
+                tip = row.tip
+                if index == 0 and not row.in_footer:  # the screen's keys the footer leaves out
+                    tip = f"{tip} ({self.hidden_note})"
+                rows.append((row.keys, row.label, tip))
+        return rows
+
+    def _table(self) -> Table:
+        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
         key, action, what = self.columns
-        table.add_column(key, key="key")
-        table.add_column(action, key="action")
-        table.add_column(what, key="what")
-        for title, rows in self.sections:
-            table.add_row(Text(title, style="bold"), Text(""), Text(""))
-            for row in rows:
-                tip = row.tip if row.in_footer else f"{row.tip} ({self.hidden_note})"
-                table.add_row(Text(row.keys, style="bold"), Text(row.label), Text(tip))
-        table.focus()
+        table.add_column(key, no_wrap=True, style="bold")
+        table.add_column(action, max_width=18)
+        table.add_column(what, ratio=1)
+        titles = {title for title, _rows in self.sections}
+        for keys, label, tip in self.table_rows():
+            if keys in titles and not label:
+                table.add_row(Text(keys, style="bold underline"), Text(""), Text(""))
+            else:
+                table.add_row(Text(keys), Text(label), Text(tip))
+        return table
 
     def listed_keys(self) -> dict[str, str]:
         """Binding id -> keys shown (for tests and the curious)."""

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("en", "fr")
-SECTIONS = ("ui", "titles", "about", "palette", "keys", "tips")
+SECTIONS = ("ui", "titles", "about", "palette", "textual", "keys", "tips")
 HERE = Path(__file__).parent
 
 
@@ -100,6 +100,10 @@ class Strings:
 
     def key_label(self, binding_id: str | None) -> str | None:
         return self.tables["keys"].get(binding_id) if binding_id else None
+
+    def textual_label(self, action: str) -> str | None:
+        """Label of one of Textual's own bindings (no id), by its action."""
+        return self.tables["textual"].get(action)
 
     def key_tip(self, binding_id: str | None) -> str | None:
         return self.tables["tips"].get(binding_id) if binding_id else None

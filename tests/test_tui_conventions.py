@@ -494,11 +494,15 @@ def test_unknown_binding_id_is_one_line_error(
     path = config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('[keys]\n"deal.nte" = "ctrl+n"\n', encoding="utf-8")
-    result = runner.invoke(main, ["--db", str(db_path), "tui", "--no-model"])
-    assert result.exit_code != 0
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: config.toml: keys.deal.nte: unknown")
-    assert "Traceback" not in result.output
+    new_db = db_path.with_name("new.db")
+    for target in (db_path, new_db):
+        result = runner.invoke(main, ["--db", str(target), "tui", "--no-model"])
+        assert result.exit_code != 0
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("error: config.toml: keys.deal.nte: unknown")
+        assert "Traceback" not in result.output
+    assert not new_db.exists()  # stopped before any database was made
 
 
 # ------------------------------------------------------------ theme

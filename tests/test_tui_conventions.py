@@ -370,6 +370,12 @@ def test_french_interface_from_config_toml(
         await settle(pilot)
         words = footer_words(pilot.app.screen)
         assert {"Retour", "Note", "Qualif", "Aide"} <= set(words), words
+        from kamcoach.tui.deal_commands import DealCommands
+        from kamcoach.tui.palette_actions import ScreenCommands
+
+        palette = [str(h.text) async for h in ScreenCommands(pilot.app.screen).discover()]
+        palette += [str(h.text) async for h in DealCommands(pilot.app.screen).discover()]
+        assert {"Nouvelle note", "Aller à : Pipeline", "Modifier l'affaire"} <= set(palette)
         assert header_title(pilot.app.screen).startswith("kamcoach · Affaire — ")
         await pilot.press("f1")
         await pilot.pause()

@@ -29,8 +29,8 @@ from kamcoach.preferences import Preferences, load_preferences
 from kamcoach.state import load_state, remember
 from kamcoach.tui.commands import DealsProvider
 from kamcoach.tui.deal_commands import DealCommands
-from kamcoach.tui.dialogs.help import HelpScreen
-from kamcoach.tui.keys import check_keymap, key_rows, localise
+from kamcoach.tui.dialogs.help import HelpScreen, help_for
+from kamcoach.tui.keys import check_keymap, localise
 from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
 from kamcoach.tui.palette_actions import ScreenCommands
 from kamcoach.tui.screens.pipeline import PipelineScreen
@@ -303,27 +303,7 @@ class KamcoachApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        self.push_screen(self.help_screen(self.screen))
-
-    def help_screen(self, screen: Screen[Any]) -> HelpScreen:
-        s = self.strings
-        sid = screen_id(screen)
-        name = s.title(sid) or screen.title or sid.replace("_", " ")
-        rows = key_rows(self, screen, self._keymap)
-        # Textual's own keys (tab, copy) are on every screen: listed with the app's.
-        everywhere = key_rows(self, self, self._keymap)
-        everywhere += [r for r in rows if r.binding_id is None and r not in everywhere]
-        return HelpScreen(
-            heading=s.ui("help_heading", screen=name),
-            about=s.about(sid) or "",
-            rules=s.ui("help_rules"),
-            sections=[
-                (s.ui("help_screen"), [r for r in rows if r.binding_id is not None]),
-                (s.ui("help_everywhere"), everywhere),
-            ],
-            columns=(s.ui("help_key"), s.ui("help_action"), s.ui("help_what")),
-            hidden_note=s.ui("help_hidden"),
-        )
+        self.push_screen(help_for(self, self.screen, self.strings, self._keymap))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME

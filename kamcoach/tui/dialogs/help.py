@@ -8,17 +8,19 @@ keys really do.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from kamcoach.tui.keys import KeyRow
+from kamcoach.tui.keys import KeyRow, key_rows
+from kamcoach.tui.strings import Strings, screen_id
 
 
 class HelpScreen(ModalScreen[None]):
@@ -63,9 +65,9 @@ class HelpScreen(ModalScreen[None]):
     def table_rows(self) -> list[tuple[str, str, str]]:
         """The key table as plain text: a title row per section, then (keys, label, tip)."""
         rows: list[tuple[str, str, str]] = []
-        for index, (title, key_rows) in enumerate(self.sections):
+        for index, (title, section) in enumerate(self.sections):
             rows.append((title, "", ""))
-            for row in key_rows:
+            for row in section:
                 tip = row.tip
                 if index == 0 and not row.in_footer:  # the screen's keys the footer leaves out
                     tip = f"{tip} ({self.hidden_note})"
@@ -97,3 +99,26 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def help_for(
+    app: App[Any], screen: Screen[Any], strings: Strings, keymap: Mapping[str, str]
+) -> HelpScreen:
+    """The help of ``screen`` as it is now: its keys, then the app's and Textual's own."""
+    sid = screen_id(screen)
+    name = strings.title(sid) or screen.title or sid.replace("_", " ")
+    rows = key_rows(app, screen, keymap)
+    # Textual's own keys (tab, copy) are on every screen: listed with the app's.
+    everywhere = key_rows(app, app, keymap)
+    everywhere += [r for r in rows if r.binding_id is None and r not in everywhere]
+    return HelpScreen(
+        heading=strings.ui("help_heading", screen=name),
+        about=strings.about(sid) or "",
+        rules=strings.ui("help_rules"),
+        sections=[
+            (strings.ui("help_screen"), [r for r in rows if r.binding_id is not None]),
+            (strings.ui("help_everywhere"), everywhere),
+        ],
+        columns=(strings.ui("help_key"), strings.ui("help_action"), strings.ui("help_what")),
+        hidden_note=strings.ui("help_hidden"),
+    )

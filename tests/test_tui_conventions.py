@@ -485,6 +485,25 @@ def test_key_override_moves_the_action(
     run(app, scenario)
 
 
+def test_override_taking_another_key_is_told(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    app = new_app(demo_db, playbooks, tmp_path, keys={"deal.note": "o"})
+
+    async def scenario(pilot: Any) -> None:
+        pilot.app.open_deal(DEAL)
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, NoteDialog)  # o is the note key now
+        told = [n.message for n in pilot.app._notifications]
+        assert (
+            told.count("config.toml [keys]: deal.note = 'o', already the key of deal.override") == 1
+        ), told
+
+    run(app, scenario)
+
+
 def test_unknown_binding_id_is_one_line_error(
     db: Database, db_path: Path, playbooks: PlaybookSet, runner: CliRunner
 ) -> None:

@@ -30,7 +30,7 @@ from kamcoach.state import load_state, remember
 from kamcoach.tui.commands import DealsProvider
 from kamcoach.tui.deal_commands import DealCommands
 from kamcoach.tui.dialogs.help import HelpScreen, help_for
-from kamcoach.tui.keys import check_keymap, localise
+from kamcoach.tui.keys import check_keymap, keymap_clashes, localise
 from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
 from kamcoach.tui.palette_actions import ScreenCommands
 from kamcoach.tui.screens.pipeline import PipelineScreen
@@ -122,6 +122,8 @@ class KamcoachApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(PipelineScreen())
         self.call_after_refresh(self._first_screen)
+        for clash in keymap_clashes(self.keymap):  # said once, never silently
+            self.notify(f"config.toml [keys]: {clash}", severity="warning", markup=False)
         if self.notice:
             self.notify(self.notice, timeout=10, markup=False)
         if not self.preload_model:

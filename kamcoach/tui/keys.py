@@ -82,6 +82,36 @@ def check_keymap(keys: dict[str, str], path: Path | None) -> dict[str, str]:
     return dict(keys)
 
 
+def _keys_of(binding: Binding, keymap: Mapping[str, str]) -> set[str]:
+    keys = keymap.get(binding.id) if binding.id else None
+    return {k.strip() for k in (keys or binding.key).split(",")}
+
+
+def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
+    """Overrides that take a key another binding of the same screen (or the app) still
+    has: one of the two would never run. Textual's keymap drops the other binding's key
+    without a word, hence this check."""
+    if not keymap:
+        return []
+    from kamcoach.tui.app import KamcoachApp
+
+    found = kamcoach_bindings()
+    clashes: list[str] = []
+    for binding_id in keymap:
+        if binding_id not in found:
+            continue
+        cls, binding = found[binding_id]
+        new_keys = _keys_of(binding, keymap)
+        for other_id, (other_cls, other) in sorted(found.items()):
+            if other_id == binding_id or other_cls not in (cls, KamcoachApp):
+                continue
+            shared = new_keys & _keys_of(other, keymap)
+            if shared:
+                key = sorted(shared)[0]
+                clashes.append(f"{binding_id} = {key!r}, already the key of {other_id}")
+    return clashes
+
+
 def localise(node: DOMNode, strings: Strings) -> None:
     """Give the node's bindings the labels and tooltips of the interface language."""
     bindings = node._bindings

@@ -438,7 +438,7 @@ def test_tui_screens_show_hostile_names_verbatim(
             seen["notes"] = _text(screen.query_one("#notes"))
             seen["sub_title"] = str(screen.sub_title)
 
-            await pilot.press("q")
+            await pilot.press("g")
             await settle(pilot)
             assert isinstance(pilot.app.screen, QualifyScreen)
             seen["qualify"] = _text(pilot.app.screen.query_one("#q-head"))

@@ -337,7 +337,7 @@ def test_qualify_walk_and_save_records_review(
     async def scenario(pilot: Any) -> None:
         pilot.app.open_deal(deal_id)
         await settle(pilot)
-        await pilot.press("q")
+        await pilot.press("g")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, QualifyScreen)
@@ -558,7 +558,7 @@ def test_french_deal_shows_score_words_in_french(
         scorecard = pilot.app.screen.query_one("#scorecard")
         words = {str(scorecard.get_row_at(i)[1]).split()[-1] for i in range(scorecard.row_count)}
         assert words <= {"absent", "mentionné", "précis", "validé", "avéré"}, words
-        await pilot.press("q")
+        await pilot.press("g")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, QualifyScreen)

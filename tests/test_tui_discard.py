@@ -67,7 +67,7 @@ def test_escape_on_qualification_answers_asks_first(
     async def scenario(pilot: Any) -> None:
         pilot.app.open_deal(1)
         await settle(pilot)
-        await pilot.press("q")
+        await pilot.press("g")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, QualifyScreen)

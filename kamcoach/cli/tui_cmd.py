@@ -61,8 +61,10 @@ def tui(obj: Ctx, no_model: bool) -> None:
     Runs on --db (or KAMCOACH_DB, or the default database). When the default
     database does not exist yet it is created with the demo pipeline; another
     path that does not exist is created empty only with --create (or when you
-    answer yes on a terminal). Press ?
-    in the app for the keys; ctrl+p jumps to any deal or account.
+    answer yes on a terminal). Press F1 or ?
+    in the app for the keys; ctrl+p jumps to any deal or account or runs an
+    action; q quits. config.toml [interface] language = "fr" for French
+    screens, [keys] "deal.note" = "ctrl+n" to move a key.
 
     \b
     Example:
@@ -70,6 +72,12 @@ def tui(obj: Ctx, no_model: bool) -> None:
       kamcoach tui --db team.db
     """
     started = time.perf_counter()
+    from kamcoach.preferences import load_preferences
+    from kamcoach.tui.keys import check_keymap
+
+    # A config.toml mistake (unknown binding id) stops here, before any database is made.
+    preferences = load_preferences()
+    check_keymap(preferences.keys, preferences.path)
     notice = prepare_database(obj)
     from kamcoach.storage.tx import read_only_reason
     from kamcoach.tui.app import make_app
@@ -83,6 +91,7 @@ def tui(obj: Ctx, no_model: bool) -> None:
         started=started,
         # A demo just created is scored in the background, so it looks like `kamcoach demo`.
         analyse_on_ready=notice is not None and notice.startswith("No database yet"),
+        preferences=preferences,
     )
     app.run()
     if app.return_code:

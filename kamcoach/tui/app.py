@@ -14,20 +14,27 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlite_utils import Database
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import Theme
 
 from kamcoach.playbooks.model import PlaybookSet
-from kamcoach.tui.commands import DealsProvider, RepsProvider
+from kamcoach.preferences import Preferences, load_preferences
+from kamcoach.state import load_state, remember
+from kamcoach.tui.commands import DealsProvider
 from kamcoach.tui.deal_commands import DealCommands
-from kamcoach.tui.dialogs.help import HelpScreen
+from kamcoach.tui.dialogs.help import HelpScreen, help_for
+from kamcoach.tui.keys import check_keymap, keymap_clashes, localise
 from kamcoach.tui.messages import ModelFailed, ModelReady, NotesAnalysed
+from kamcoach.tui.palette_actions import ScreenCommands
 from kamcoach.tui.screens.pipeline import PipelineScreen
+from kamcoach.tui.strings import load_strings, screen_id
 
 #: Environment variable naming a JSON file where startup timings are written.
 TIMINGS_ENV = "KAMCOACH_TUI_TIMINGS"
@@ -40,11 +47,25 @@ class KamcoachApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kamcoach"
-    COMMANDS = App.COMMANDS | {DealsProvider, RepsProvider, DealCommands}
+    COMMANDS = App.COMMANDS | {DealsProvider, DealCommands, ScreenCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and screens"),
+        # Priority: the same keys on every screen and dialog; a focused text field
+        # still gets its printable keys (Textual leaves q and ? to an Input).
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Keys and screens",
+            priority=True,
+        ),
         Binding(
             "ctrl+t", "toggle_theme", "Theme", id="app.theme", tooltip="Light / dark", show=False
+        ),
+        Binding("q", "quit", "Quit", id="app.quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="app.ctrl_quit", show=False, priority=True),
+        Binding(
+            "ctrl+p", "command_palette", "palette", id="app.palette", show=False, priority=True
         ),
     ]
 
@@ -63,6 +84,8 @@ class KamcoachApp(App[None]):
         export_dir: Path | None = None,
         started: float | None = None,
         analyse_on_ready: bool = False,
+        language: str = "en",
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -78,13 +101,29 @@ class KamcoachApp(App[None]):
         self.started = started if started is not None else time.perf_counter()
         self.timings: dict[str, float] = {}
         """Seconds since start: 'first_screen', 'model_ready'."""
-        self.theme = DARK_THEME
+        self.strings = load_strings(language)
+        """Headings, footer labels and help in the interface language (config.toml)."""
+        self.keymap = dict(keymap or {})
+        """The user's key overrides, binding id -> key (config.toml [keys], checked)."""
+        localise(self, self.strings)
+        self.title = self.strings.ui("app_title")
+        if self.keymap:
+            self.set_keymap(self.keymap)
+            palette_key = self._keymap.get("app.palette")
+            if palette_key:  # the footer finds the palette key under this name
+                self.COMMAND_PALETTE_BINDING = palette_key.split(",")[0]  # type: ignore[misc]
+        remembered = load_state().get("theme")
+        self.theme = remembered if remembered in self.available_themes else DARK_THEME
+        self._quit_asked = False
 
     # ------------------------------------------------------------ startup
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(PipelineScreen())
         self.call_after_refresh(self._first_screen)
+        for clash in keymap_clashes(self.keymap):  # said once, never silently
+            self.notify(f"config.toml [keys]: {clash}", severity="warning", markup=False)
         if self.notice:
             self.notify(self.notice, timeout=10, markup=False)
         if not self.preload_model:
@@ -209,8 +248,10 @@ class KamcoachApp(App[None]):
 
             pipeline.apply_filters(Filters(account=str(value)))
 
-    def palette_targets(self) -> list[tuple[str, str, tuple[str, Any]]]:
-        """Every deal and account, for the command palette (runs in a thread)."""
+    def palette_targets(self) -> list[tuple[str, str, tuple[str, Any], bool]]:
+        """Every deal (open ones first) and account for the command palette (runs in a
+        thread); the last field says a deal is closed, so a search ranks it lower."""
+        from kamcoach.domain.stages import CLOSED_STAGES
         from kamcoach.errors import KamcoachError
         from kamcoach.records.open_pipeline import accounts_with_pipeline
         from kamcoach.storage import repo
@@ -221,38 +262,87 @@ class KamcoachApp(App[None]):
                 accounts = accounts_with_pipeline(self.db)[0]
             except KamcoachError:  # a broken team.toml: the pipeline screen names it
                 accounts = [a | {"open_pipeline": None} for a in repo.list_accounts(self.db)]
-        targets: list[tuple[str, str, tuple[str, Any]]] = []
+        s = self.strings
+        deals.sort(key=lambda d: d["stage"] in CLOSED_STAGES)  # stable: open deals first
+        targets: list[tuple[str, str, tuple[str, Any], bool]] = []
         for d in deals:
+            closed = d["stage"] in CLOSED_STAGES
+            kind = f"{s.palette('deal')} ({s.palette('closed')})" if closed else s.palette("deal")
             targets.append(
                 (
-                    f"Deal: {d['name']}",
+                    f"{kind}: {d['name']}",
                     f"#{d['id']} · {d['account']} · {d['stage']} · {d['owner']}",
                     ("deal", d["id"]),
+                    closed,
                 )
             )
         for a in accounts:
             targets.append(
                 (
-                    f"Account: {a['name']}",
-                    f"{a['deals']} deals"
-                    + (
-                        f" · open pipeline {a['open_pipeline']:,.0f} {a['base_currency']}"
-                        if a["open_pipeline"] is not None
-                        else ""
+                    f"{s.palette('account')}: {a['name']}",
+                    s.palette(
+                        "account_help",
+                        deals=a["deals"],
+                        pipeline=(
+                            f"{a['open_pipeline']:,.0f} {a['base_currency']}"
+                            if a["open_pipeline"] is not None
+                            else "—"
+                        ),
                     ),
                     ("account", a["name"]),
+                    False,
                 )
             )
         return targets
 
     # ------------------------------------------------------------ actions
 
+    if not TYPE_CHECKING:  # the parent's typed overloads stay what mypy sees
+
+        def push_screen(self, screen, *args, **kwargs):
+            """Every screen and dialog gets the interface language's heading and key labels."""
+            if isinstance(screen, Screen):
+                self.localise_screen(screen)
+            return super().push_screen(screen, *args, **kwargs)
+
+    def localise_screen(self, screen: Screen[Any]) -> None:
+        localise(screen, self.strings)
+        heading = self.strings.title(screen_id(screen))
+        if heading:
+            screen.title = f"{self.title} · {heading}"
+
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        """Toggle the key table of the screen under it (F1 or ?)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(help_for(self, self.screen, self.strings, self._keymap))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Any theme change (ctrl+t or the palette) is kept for the next start, in the
+        state file: config.toml is the user's and is never written."""
+        remember("theme", theme.name)
+
+    async def action_quit(self) -> None:
+        """q (and ctrl+q) on every screen: quit, asking first when typed text would be
+        lost; q again in that question quits."""
+        lost = [what for what in map(unsaved_work, self.screen_stack) if what]
+        if not lost or self._quit_asked:
+            self.exit()
+            return
+        from kamcoach.tui.dialogs.discard import ConfirmDiscard
+
+        self._quit_asked = True
+
+        def chosen(discard: bool | None) -> None:
+            self._quit_asked = False
+            if discard:
+                self.exit()
+
+        self.push_screen(ConfirmDiscard(self.strings.ui("quit_unsaved", what=lost[0])), chosen)
 
     # ------------------------------------------------------------ core calls (from workers)
 
@@ -297,6 +387,12 @@ class KamcoachApp(App[None]):
             return save_review(self.db, override_review(view, override))
 
 
+def unsaved_work(screen: Screen[Any]) -> str | None:
+    """What quitting would throw away on this screen ("this note"), if anything."""
+    check = getattr(screen, "unsaved_work", None)
+    return check() if callable(check) else None
+
+
 def make_app(
     db: Database | str | Path,
     playbooks: PlaybookSet | None = None,
@@ -306,8 +402,16 @@ def make_app(
     export_dir: Path | None = None,
     started: float | None = None,
     analyse_on_ready: bool = False,
+    preferences: Preferences | None = None,
 ) -> KamcoachApp:
-    """Build the app on a database (object or path) and playbooks (loaded if omitted)."""
+    """Build the app on a database (object or path) and playbooks (loaded if omitted).
+
+    The interface language and key overrides come from ``preferences`` (config.toml
+    read if omitted); an unknown binding id there is an InputError before anything
+    is drawn, so the CLI prints one line and exits.
+    """
+    prefs = preferences or load_preferences()
+    keymap = check_keymap(prefs.keys, prefs.path)
     if not isinstance(db, Database):
         from kamcoach.storage.db import open_db
 
@@ -324,4 +428,6 @@ def make_app(
         export_dir=export_dir,
         started=started,
         analyse_on_ready=analyse_on_ready,
+        language=prefs.language,
+        keymap=keymap,
     )

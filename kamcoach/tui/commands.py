@@ -1,4 +1,8 @@
-"""Command-palette providers: jump to any deal or account by fuzzy name; open the reps."""
+"""Command-palette provider: jump to any deal or account by fuzzy name (open deals first).
+
+The kamcoach actions (new note, filter, switch screen...) are in
+:mod:`kamcoach.tui.palette_actions`.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,10 @@ if TYPE_CHECKING:
     from kamcoach.tui.app import KamcoachApp
 
 
+CLOSED_WEIGHT = 0.6
+"""A closed deal's match score is scaled by this, below open deals that match as well."""
+
+
 class DealsProvider(Provider):
     """Deals ("Deal: name · account · stage") and accounts ("Account: name")."""
 
@@ -23,15 +31,17 @@ class DealsProvider(Provider):
         app: KamcoachApp = self.app  # type: ignore[assignment]
         self.targets = await asyncio.to_thread(app.palette_targets)
 
-    def _targets(self) -> list[tuple[str, str, Any]]:
+    def _targets(self) -> list[tuple[str, str, Any, bool]]:
         return getattr(self, "targets", [])
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         app: KamcoachApp = self.app  # type: ignore[assignment]
-        for label, help_text, (kind, value) in self._targets():
+        for label, help_text, (kind, value), closed in self._targets():
             score = matcher.match(label)
             if score > 0:
+                if closed:  # an open deal of the same name comes first
+                    score *= CLOSED_WEIGHT
                 yield Hit(
                     score,
                     highlight(matcher, label),
@@ -42,7 +52,7 @@ class DealsProvider(Provider):
 
     async def discover(self) -> Hits:
         app: KamcoachApp = self.app  # type: ignore[assignment]
-        for label, help_text, (kind, value) in self._targets()[:30]:
+        for label, help_text, (kind, value), _closed in self._targets()[:30]:
             yield DiscoveryHit(
                 Content(label),
                 partial(app.jump, kind, value),
@@ -64,26 +74,3 @@ def highlight(matcher: Matcher, label: str) -> Content:
         if not label[offset].isspace():
             content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
-
-
-class RepsProvider(Provider):
-    """The palette entry that opens the reps screen (also ``R`` on the pipeline)."""
-
-    LABEL = "Reps: list and edit the reps"
-    HELP = "Name, e-mail, manager, team, language; portfolio sizes"
-
-    def _open(self) -> None:
-        from kamcoach.tui.screens.reps import RepsScreen
-
-        self.app.push_screen(RepsScreen())
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        score = matcher.match(self.LABEL)
-        if score > 0:
-            yield Hit(
-                score, matcher.highlight(self.LABEL), self._open, text=self.LABEL, help=self.HELP
-            )
-
-    async def discover(self) -> Hits:
-        yield DiscoveryHit(Content(self.LABEL), self._open, text=self.LABEL, help=self.HELP)

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from kamcoach.textsafe import textual_markup
 from kamcoach.tui.commands import highlight
+from kamcoach.tui.keys import key_for
+from kamcoach.tui.strings import load_strings
 
-#: (label, help, the screen action it runs)
-COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("New deal", "Create a deal by hand (n)", "action_new_deal"),
-    ("Edit deal", "Stage, amount, close date, owner, playbook, type (e)", "action_edit_deal"),
-    ("Close deal won or lost", "With the reason (c)", "action_close_deal"),
-    ("Pause or resume deal", "With the reason (z)", "action_pause_deal"),
+#: (words: keys of [palette] in the strings, the screen action it runs)
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("new_deal", "new_deal"),
+    ("edit_deal", "edit_deal"),
+    ("close_deal", "close_deal"),
+    ("pause_deal", "pause_deal"),
 )
 
 
@@ -27,11 +30,17 @@ class DealCommands(Provider):
     """The deal-record actions of the screen the palette was opened on."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        strings = getattr(self.app, "strings", None) or load_strings("en")
+        keymap = getattr(self.app, "_keymap", {})
         found = []
-        for label, help_text, action in COMMANDS:
-            method = getattr(self.screen, action, None)
+        for name, action in COMMANDS:
+            method = getattr(self.screen, f"action_{action}", None)
             if callable(method):
-                found.append((label, help_text, method))
+                help_text = strings.palette(f"{name}_help")
+                key = key_for(self.app, self.screen, action, keymap)
+                if key:  # the key as it is now, overrides included
+                    help_text = f"{help_text} ({key})"
+                found.append((strings.palette(name), textual_markup(help_text), method))
         return found
 
     async def search(self, query: str) -> Hits:

@@ -1,78 +1,124 @@
-"""The help screen: what each screen is for and its keys."""
+"""The help screen (F1 or ?): what the current screen is for and a table of its keys.
+
+The table is built from the live bindings of the screen the help was opened
+on and of the app, with the user's key overrides applied and in the interface
+language, keys hidden from the footer included: it cannot drift from what the
+keys really do.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
 
-HELP = """\
-# kamcoach — keys
-
-**Everywhere**: `ctrl+p` jump to a deal or account (fuzzy) · `ctrl+t` light/dark theme ·
-`?` this help · `escape` back · `ctrl+q` quit. The footer always lists the keys of the
-current screen.
-
-## Pipeline (managers)
-Open deals with stage, amount, owner, the criterion heat strip
-(one letter per criterion: red = stated gap, orange = nothing, yellow = mentioned,
-green = specific/validated), the score and the flags; close date, next step and account
-too on wide terminals. The line under the table shows the highlighted deal in full. Totals
-above (for the filter or account shown): Pipe(line), w(eigh)t(e)d, qual(ified: passing
-the stage gate) and flag(ged share, deals).
-`enter` open deal · `f` filter (owner, stage, flag) · `s` change sort · `r` reload ·
-`x` clear filters · `R` reps.
-`n` new deal (account, amount, stage, close date, owner, type, playbook).
-
-## Reps
-Every rep with team, manager, open deals, open pipeline and accounts (also from `ctrl+p`).
-`enter`/`e` edit the rep (a new name shows at once on their deals) · `a` add a rep.
-
-## Deal
-Scorecard per criterion (By: A analyser, R rep, M manager) with evidence quotes, flags with reasons, contacts and buying
-roles, the review trend, notes newest first with evidence highlighted (green supports,
-red is a stated gap).
-`n` add a note (analysed in the background; author and optional title, which is never
-analysed) · `t` the agreed next step (set what/who/due, `ctrl+d` in it marks it done) ·
-`o` override the selected criterion · `a` re-analyse notes · `q` guided qualification ·
-`p` pre-call checklist (prep) · `k` contacts · `w` people read from the notes: new
-contacts, roles, stances, departures, arrivals, each with its quote (`y` accept, `d` dismiss).
-`e` edit the deal · `c` close won/lost · `z` pause/resume (each change in its history,
-with your name and the reason).
-`m` manager's review: `y` agree, `0`-`3` correct (a reason is required), forecast,
-comment and next step, `ctrl+s` save. The evidence pane says which score is in force and why.
-
-## Contacts (from a deal)
-The account's people: on the deal (✓) or not, their role on this deal (* where it
-differs from their buying role), stance towards us, influence, manager.
-`a` add · `e`/`enter` edit (and their role on this deal) · `l` put on / take off the
-deal. In the form: `ctrl+s` save (again to save a possible duplicate) · `escape` cancel.
-
-## Qualify
-A walk through the playbook in Natural Selling order: what we know, the rubric, the
-questions, and what the customer said. The analyser suggests a score as you type.
-Saving records the review and keeps what the customer said as a note on the deal.
-`ctrl+n` next criterion · `ctrl+b` previous · `ctrl+s` save.
-
-## Pre-call checklist
-The gaps that matter at the deal's stage, ordered by meeting phase, with the question,
-when to ask it, what to confirm and who should attend.
-`e` export Markdown (path dialog).
-"""
+from kamcoach.tui.keys import KeyRow, key_rows
+from kamcoach.tui.strings import Strings, screen_id
 
 
 class HelpScreen(ModalScreen[None]):
+    """Heading, the keys of the screen and the app-wide ones, then what the screen is for.
+
+    One scrolling pane (arrows, page up/down): the key table comes first, so at
+    80x24 the keys are what shows.
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
+        Binding("escape", "close", "Close help", id="help.close"),
     ]
 
+    def __init__(
+        self,
+        heading: str = "",
+        about: str = "",
+        rules: str = "",
+        sections: list[tuple[str, list[KeyRow]]] | None = None,
+        columns: tuple[str, str, str] = ("Key", "Action", "What it does"),
+        hidden_note: str = "",
+    ) -> None:
+        super().__init__()
+        self.heading = heading
+        self.about = about
+        self.rules = rules
+        self.sections = sections or []
+        self.columns = columns
+        self.hidden_note = hidden_note
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Markdown(HELP)
+        with VerticalScroll(classes="dialog help", id="help-pane"):
+            yield Static(Text(self.heading), id="help-heading")
+            yield Static(self._table(), id="help-keys")
+            if self.about:
+                yield Static(Text(self.about), id="help-about")
+            yield Static(Text(self.rules), id="help-rules")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-pane").focus()
+
+    def table_rows(self) -> list[tuple[str, str, str]]:
+        """The key table as plain text: a title row per section, then (keys, label, tip)."""
+        rows: list[tuple[str, str, str]] = []
+        for index, (title, section) in enumerate(self.sections):
+            rows.append((title, "", ""))
+            for row in section:
+                tip = row.tip
+                if index == 0 and not row.in_footer:  # the screen's keys the footer leaves out
+                    tip = f"{tip} ({self.hidden_note})"
+                rows.append((row.keys, row.label, tip))
+        return rows
+
+    def _table(self) -> Table:
+        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
+        key, action, what = self.columns
+        table.add_column(key, no_wrap=True, style="bold")
+        table.add_column(action, max_width=18)
+        table.add_column(what, ratio=1)
+        titles = {title for title, _rows in self.sections}
+        for keys, label, tip in self.table_rows():
+            if keys in titles and not label:
+                table.add_row(Text(keys, style="bold underline"), Text(""), Text(""))
+            else:
+                table.add_row(Text(keys), Text(label), Text(tip))
+        return table
+
+    def listed_keys(self) -> dict[str, str]:
+        """Binding id -> keys shown (for tests and the curious)."""
+        return {
+            row.binding_id: row.keys
+            for _title, rows in self.sections
+            for row in rows
+            if row.binding_id
+        }
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def help_for(
+    app: App[Any], screen: Screen[Any], strings: Strings, keymap: Mapping[str, str]
+) -> HelpScreen:
+    """The help of ``screen`` as it is now: its keys, then the app's and Textual's own."""
+    sid = screen_id(screen)
+    name = strings.title(sid) or screen.title or sid.replace("_", " ")
+    rows = key_rows(app, screen, keymap)
+    # Textual's own keys (tab, copy) are on every screen: listed with the app's.
+    everywhere = key_rows(app, app, keymap)
+    everywhere += [r for r in rows if r.binding_id is None and r not in everywhere]
+    return HelpScreen(
+        heading=strings.ui("help_heading", screen=name),
+        about=strings.about(sid) or "",
+        rules=strings.ui("help_rules"),
+        sections=[
+            (strings.ui("help_screen"), [r for r in rows if r.binding_id is not None]),
+            (strings.ui("help_everywhere"), everywhere),
+        ],
+        columns=(strings.ui("help_key"), strings.ui("help_action"), strings.ui("help_what")),
+        hidden_note=strings.ui("help_hidden"),
+    )

@@ -135,6 +135,10 @@ class NoteDialog(ModalScreen[str | None]):
         )
         self.notify(f"Note not saved: {why}", severity="error", timeout=10, markup=False)
 
+    def unsaved_work(self) -> str | None:
+        """What q (quit) would throw away: asked about first (see KamcoachApp.action_quit)."""
+        return "this note" if self.query_one(TextArea).text.strip() else None
+
     def action_cancel(self) -> None:
         if self.saving:
             return

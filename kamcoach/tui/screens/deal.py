@@ -45,7 +45,8 @@ class DealScreen(Screen[None]):
         # Short descriptions: the whole footer fits 80 columns (tooltips say more).
         Binding("n", "add_note", "Note", id="deal.note", tooltip="Write a call note"),
         Binding("o", "override", "Override", id="deal.override", tooltip="Override the score"),
-        Binding("q", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
+        # g, not q: q quits kamcoach on every screen.
+        Binding("g", "qualify", "Qualify", id="deal.qualify", tooltip="Guided qualification"),
         Binding("p", "prep", "Prep", id="deal.prep", tooltip="Pre-call checklist"),
         Binding("a", "analyse", "Analyse", id="deal.analyse", tooltip="Re-analyse the notes"),
         # Off the footer (full at 80 columns); listed in the help screen.

@@ -50,7 +50,10 @@ class ManagerReviewScreen(Screen[bool]):
         Binding("escape", "cancel", "Cancel", id="review.cancel"),
         Binding("ctrl+s", "save", "Save", id="review.save", tooltip="Save the review"),
         Binding("y", "agree", "Agree", id="review.agree", tooltip="Confirm the score in force"),
-        *(Binding(str(i), f"correct({i})", f"Correct to {i}", show=False) for i in range(4)),
+        *(
+            Binding(str(i), f"correct({i})", f"Correct to {i}", id=f"review.correct{i}", show=False)
+            for i in range(4)
+        ),
     ]
 
     def __init__(self, deal_id: int) -> None:

@@ -291,6 +291,10 @@ class QualifyScreen(Screen[bool]):
             self.index -= 1
             self.show()
 
+    def unsaved_work(self) -> str | None:
+        """What q (quit) would throw away: asked about first (see KamcoachApp.action_quit)."""
+        return "your qualification answers" if self.build_review() is not None else None
+
     def action_back(self) -> None:
         if self.build_review() is None:
             self.dismiss(False)

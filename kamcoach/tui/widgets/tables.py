@@ -110,8 +110,8 @@ class SearchInput(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Clear search", show=False),
-        Binding("down", "to_table", "To the table", show=False),
+        Binding("escape", "close", "Clear search", show=False, id="search.clear"),
+        Binding("down", "to_table", "To the table", show=False, id="search.to_table"),
     ]
 
     def __init__(self, table: str, *, id: str | None = None) -> None:

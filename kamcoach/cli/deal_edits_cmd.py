@@ -319,6 +319,7 @@ def history_(obj: Ctx, deal: str, fmt: str) -> None:
         fmt,
         columns=_HISTORY_COLUMNS,
         title=f"History of #{row['id']} {row['name']}",
+        drop=("source", "author"),
     )
 
 

@@ -57,6 +57,9 @@ def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: 
             "score",
         ],
         title="Deals",
+        keep=("id", "score"),
+        drop=("type", "account", "currency", "close_date", "owner"),
+        floors={"name": 22},
     )
 
 

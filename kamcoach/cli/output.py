@@ -20,6 +20,12 @@ from kamcoach.textsafe import md, plain
 
 FORMATS = ("table", "json", "jsonl", "csv", "md")
 
+PROSE_COLUMNS = frozenset(
+    {"reason", "reasons", "evidence", "in force", "value", "criteria", "source", "text"}
+    | {"first_line", "description", "summary", "message", "quote", "note"}
+)
+"""Columns of running text: in a table they wrap over lines rather than being cut."""
+
 
 def format_option(
     choices: Sequence[str] = FORMATS, default: str = "table"
@@ -57,8 +63,19 @@ def render_rows(
     columns: Sequence[str] | None = None,
     title: str | None = None,
     out: Callable[[str], None] | None = None,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    floors: dict[str, int] | None = None,
+    wrap: Sequence[str] = (),
 ) -> None:
-    """Print rows in the chosen format; ``columns`` picks and orders the keys."""
+    """Print rows in the chosen format; ``columns`` picks and orders the keys.
+
+    The table fits the terminal (:mod:`kamcoach.cli.table_fit`): text cut with
+    an ellipsis, never ``keep`` columns nor numbers; when that is not enough
+    the ``drop`` columns go, first to last (the other formats keep them all);
+    ``floors`` says how narrow a column may be cut (a name stays readable);
+    ``wrap`` columns (free text: reasons, notes) wrap over lines instead.
+    """
     cols = list(columns) if columns else (list(rows[0]) if rows else [])
     write = out or (lambda text: click.echo(text, nl=False))
     if fmt == "json":
@@ -82,18 +99,60 @@ def render_rows(
     elif fmt == "md":
         write(markdown_table(rows, cols, title=title))
     else:
-        # Cells, headers and title as Text: names and ids are shown, never read as markup.
-        table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
-        for c in cols:
-            numeric = bool(rows) and all(
-                isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
-                for r in rows
-                if r.get(c) is not None
-            )
-            table.add_column(plain(c.replace("_", " ")), justify="right" if numeric else "left")
-        for r in rows:
-            table.add_row(*[plain(_cell(r.get(c))) for c in cols])
-        console().print(table)
+        print_table(rows, cols, title=title, keep=keep, drop=drop, floors=floors, wrap=wrap)
+
+
+def print_table(
+    rows: list[dict[str, Any]],
+    cols: Sequence[str],
+    *,
+    title: str | None = None,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    floors: dict[str, int] | None = None,
+    wrap: Sequence[str] = (),
+) -> None:
+    """The rich table of :func:`render_rows`, one line per row at the console's width."""
+    from kamcoach.cli.table_fit import MIN_TEXT, column_fit, fit_widths
+
+    out = console()
+    texts = {c: [_cell(r.get(c)) for r in rows] for c in cols}
+    numeric = {
+        c: bool(rows)
+        and all(
+            isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
+            for r in rows
+            if r.get(c) is not None
+        )
+        for c in cols
+    }
+    fits = [
+        column_fit(
+            c,
+            c.replace("_", " "),
+            texts[c],
+            cut=not (numeric[c] or c in keep),
+            floor=(floors or {}).get(c, 20 if c in PROSE_COLUMNS | set(wrap) else MIN_TEXT),
+        )
+        for c in cols
+    ]
+    # Default box: an edge each side, then per column a padding each side and one rule.
+    widths = fit_widths(fits, out.width, overhead=1, per_column=3, drop=drop)
+    prose = PROSE_COLUMNS | set(wrap)
+    shown = [c for c in cols if c in widths]
+    # Cells, headers and title as Text: names and ids are shown, never read as markup.
+    table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
+    for c in shown:
+        table.add_column(
+            plain(c.replace("_", " ")),
+            justify="right" if numeric[c] else "left",
+            width=widths[c],
+            no_wrap=c not in prose,
+            overflow="fold" if c in prose else "ellipsis",
+        )
+    for i in range(len(rows)):
+        table.add_row(*[plain(texts[c][i]) for c in shown])
+    out.print(table)
 
 
 def _csv_value(value: Any) -> Any:

@@ -102,6 +102,50 @@ def _next_step_cell(deal: DealRow, report: PipelineReport) -> Text:
     return plain(f"{due} · {step.what}", style=style)
 
 
+_PIPELINE_COLUMNS = ("#", "deal · account / criteria 0-3", "rep", "stage", "amount", "close")
+_PIPELINE_KEPT = ("score", "flags")
+
+
+def _pipeline_table(
+    rows: list[list[Text]], width: int, step_column: bool
+) -> tuple[Table, list[int]]:
+    """The deals table sized to ``width``: the close date, then the rep, go before anything
+    else, the deal cell is cut with an ellipsis, the score and flags always stay.
+
+    Returns the table and the positions of the cells of a row it shows.
+    """
+    from kamcoach.cli.table_fit import column_fit, fit_widths
+
+    names = [*_PIPELINE_COLUMNS, *_PIPELINE_KEPT] + (["next step"] if step_column else [])
+    cut = {"deal · account / criteria 0-3": 22, "next step": 12}
+    fits = [
+        column_fit(
+            name,
+            "" if name.startswith("deal") else name,  # a long header never widens the deals
+            [line for r in rows for line in r[i].plain.split("\n")] or [""],
+            cut=name in cut,
+            floor=cut.get(name, 0),
+        )
+        for i, name in enumerate(names)
+    ]
+    # SIMPLE_HEAD: a blank edge each side less the padding left out there, and per column
+    # a padding each side and a blank rule.
+    widths = fit_widths(fits, width, overhead=-1, per_column=3, drop=("close", "rep"))
+    if "next step" in widths:
+        widths["next step"] = min(widths["next step"], 28)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    kept = [i for i, name in enumerate(names) if name in widths]
+    for i in kept:
+        table.add_column(
+            names[i],
+            justify="right" if names[i] in ("#", "amount", "score", "flags") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            width=widths[names[i]],
+        )
+    return table, kept
+
+
 def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: int | None) -> None:
     """The rich table view: exceptions first, then totals per owner and per stage."""
     out = console()
@@ -123,46 +167,33 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
             markup=False,
         )
     shown = report.deals if not limit else report.deals[:limit]
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("#", justify="right", no_wrap=True, min_width=2)
-    table.add_column(
-        "deal · account / criteria 0-3",
-        overflow="ellipsis",
-        no_wrap=True,
-        min_width=16,
-        max_width=30,
-    )
-    table.add_column("rep", no_wrap=True, min_width=2)
-    table.add_column("stage", no_wrap=True, min_width=13)
-    table.add_column("amount", justify="right", no_wrap=True, min_width=9)
-    table.add_column("close", no_wrap=True, min_width=10)
-    table.add_column("score", justify="right", no_wrap=True, min_width=5)
-    table.add_column("flags", justify="right", no_wrap=True, min_width=5)
     # The next step gets its own column where the terminal has room for it; at
     # 80 columns it goes on a third line of the deal cell (only when one is set).
     step_column = out.width >= NEXT_STEP_COLUMN_WIDTH
-    if step_column:
-        table.add_column("next step", overflow="ellipsis", no_wrap=True, max_width=28)
+    rows: list[list[Text]] = []
     for d in shown:
         worst = max((_SEVERITY_RANK.get(f.severity, 0) for f in d.flags), default=0)
-        deal_cell = Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks))
+        deal_cell = plain(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks))
         if not step_column and d.next_step is not None:
             deal_cell.append("\n→ ").append_text(_next_step_cell(d, report))
-        cells: list[str | Text] = [
-            str(d.id),
+        cells: list[Text] = [
+            Text(str(d.id)),
             deal_cell,
             plain(_initials(d.owner)),
-            d.stage,
+            Text(d.stage),
             plain(_short_amount(d.amount, d.currency)),
-            d.close_date.isoformat() if d.close_date else "",
-            "n/a" if d.score is None else f"{d.score:.0f}",
+            Text(d.close_date.isoformat() if d.close_date else ""),
+            Text("n/a" if d.score is None else f"{d.score:.0f}"),
             Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
             if d.flags
             else Text("—", style="dim"),
         ]
         if step_column:
             cells.append(_next_step_cell(d, report))
-        table.add_row(*cells)
+        rows.append(cells)
+    table, kept = _pipeline_table(rows, out.width, step_column)
+    for cells in rows:
+        table.add_row(*[cells[i] for i in kept])
     out.print(table)
     flagged = [d for d in shown if d.flags]
     if flagged:

@@ -146,28 +146,42 @@ def _print_table(checklist: object) -> None:
     if not c.items:
         out.print(plain(t("none")))
         return
-    table = Table(title=t("gaps"), header_style="bold", show_lines=True)
-    table.add_column("#")
-    for key in ("when", "criterion", "current", "ask", "confirm"):
-        table.add_column(t(key).lower())
+    # Fixed narrow columns and the question taking the rest: at 100 columns six equal
+    # columns wrapped each question over a dozen lines. Narrower, the meeting phase goes
+    # under the criterion and what to confirm under the question.
+    wide, medium = out.width >= 120, out.width >= 100
+    table = Table(title=t("gaps"), header_style="bold", show_lines=True, expand=True)
+    table.add_column("#", no_wrap=True, width=2)
+    if medium:
+        table.add_column(t("when").lower(), width=14)
+    table.add_column(t("criterion").lower(), width=14 if medium else 16)
+    table.add_column(t("current").lower(), width=16 if medium else 14)
+    table.add_column(t("ask").lower(), ratio=3)
+    if wide:
+        table.add_column(t("confirm").lower(), ratio=2)
     for i, it in enumerate(c.items, 1):
         ask = plain(it.question)
         if it.evidence:
             ask.append(f"\n{t('known')}: " + "; ".join(it.evidence), style="dim")
+        if not wide:
+            ask.append(f"\n{t('confirm')}: ", style="bold")
+            ask.append_text(plain(it.confirm))
         current = plain(
             f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
             f"({tiers.get(it.tier, it.tier)})"
         )
         if it.set_by:  # a person's score in force: whose, and why
             current.append(f"\n{it.set_by}", style="dim")
-        table.add_row(
-            str(i),
-            Text.assemble(it.phase_name, "\n", (it.timing, "dim")),
-            plain(it.name),
-            current,
-            ask,
-            plain(it.confirm),
-        )
+        when = Text.assemble(it.phase_name, "\n", (it.timing, "dim"))
+        cells: list[Text] = [Text(str(i))]
+        if medium:
+            cells += [when, plain(it.name)]
+        else:
+            cells.append(plain(it.name).append("\n").append_text(when))
+        cells += [current, ask]
+        if wide:
+            cells.append(plain(it.confirm))
+        table.add_row(*cells)
     out.print(table)
 
 

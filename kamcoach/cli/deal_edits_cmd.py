@@ -13,6 +13,7 @@ import click
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import DEAL_TYPES, OPEN_STAGES, STAGES
 from kamcoach.storage import repo
@@ -66,7 +67,7 @@ def _short_format() -> Any:
 @click.option("--currency", default="EUR", show_default=True, help="3-letter currency code.")
 @click.option(
     "--stage",
-    type=click.Choice(OPEN_STAGES),
+    type=StageType(OPEN_STAGES),
     default="discovery",
     show_default=True,
     help="Open stage the deal starts in.",
@@ -164,7 +165,7 @@ def add(
 @click.command("edit")
 @click.argument("deal")
 @click.option(
-    "--stage", type=click.Choice(STAGES), help="New stage (an open one reopens a closed deal)."
+    "--stage", type=StageType(STAGES), help="New stage (an open one reopens a closed deal)."
 )
 @click.option("--amount", help="New amount.")
 @click.option("--currency", help="New 3-letter currency code.")

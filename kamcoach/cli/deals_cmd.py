@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import STAGES
 from kamcoach.storage import repo
@@ -29,7 +30,7 @@ def deals() -> None:
 
 @deals.command("list")
 @click.option("--owner", help="Only this rep's deals.")
-@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
 @click.option("--open", "open_only", is_flag=True, help="Hide closed won/lost deals.")
 @format_option()
 @pass_ctx
@@ -40,6 +41,10 @@ def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: 
     Example:
       kamcoach deals list --open --format jsonl
     """
+    if owner:
+        from kamcoach.storage.lookup import check_owner
+
+        owner = check_owner(obj.db, owner)
     rows = repo.list_deals(obj.db, owner=owner, stage=stage, include_closed=not open_only)
     render_rows(
         rows,

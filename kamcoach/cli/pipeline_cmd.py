@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType
 from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
@@ -73,15 +74,13 @@ def _initials(name: str) -> str:
     return "".join(part[0] for part in name.split() if part[:1].isalpha()).upper() or name
 
 
-def _check_owner(obj: Ctx, owner: str | None) -> None:
-    """An unknown rep is a typo, not an empty pipeline: say so and list the known reps."""
+def _check_owner(obj: Ctx, owner: str | None) -> str | None:
+    """An unknown rep is a typo, not an empty pipeline (see storage.lookup.check_owner)."""
     if not owner:
-        return
-    owners = [
-        r[0] for r in obj.db.execute("SELECT DISTINCT owner FROM opportunities ORDER BY owner")
-    ]
-    if owner.lower() not in {o.lower() for o in owners}:
-        raise InputError(f"unknown owner {owner!r} (known: {', '.join(owners) or 'none'})")
+        return owner
+    from kamcoach.storage.lookup import check_owner
+
+    return check_owner(obj.db, owner)
 
 
 def _short_amount(amount: float, currency: str) -> str:
@@ -285,7 +284,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 
 @click.command()
 @click.option("--owner", help="Only this rep's deals (case-insensitive).")
-@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
 @click.option("--flag", type=click.Choice(FLAG_IDS), help="Only deals carrying this flag.")
 @click.option(
     "--forecast",
@@ -334,7 +333,7 @@ def pipeline(
       kamcoach pipeline --forecast commit --format csv
     """
     _check_output(obj, output, force)
-    _check_owner(obj, owner)
+    owner = _check_owner(obj, owner)
     config = load_flag_config()
     report = review_pipeline(
         obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config, forecast=forecast
@@ -409,6 +408,7 @@ def coach(
     from kamcoach.review.coaching import coach as build
 
     _check_output(obj, output, force)
+    owner = _check_owner(obj, owner)
     reps = build(obj.db, obj.playbooks, owner, lang=lang, min_deals=min_deals)
     if owner and not reps:
         raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")

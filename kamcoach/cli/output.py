@@ -19,12 +19,26 @@ from kamcoach.io.csv_cells import neutralise
 from kamcoach.textsafe import md, plain
 
 FORMATS = ("table", "json", "jsonl", "csv", "md")
+"""Every listing offers these (``--format``), through :func:`format_option`."""
+REPORT_FORMATS = (*FORMATS, "html")
+"""Reports (pipeline, coach, prep) add a self-contained HTML page to e-mail."""
 
 PROSE_COLUMNS = frozenset(
     {"reason", "reasons", "evidence", "in force", "value", "criteria", "source", "text"}
     | {"first_line", "description", "summary", "message", "quote", "note"}
 )
 """Columns of running text: in a table they wrap over lines rather than being cut."""
+
+
+def format_help(choices: Sequence[str]) -> str:
+    """The one help text of ``--format``: it names exactly the formats offered."""
+    text = f"Output format: {'|'.join(choices)}. table for people"
+    rest = [c for c in choices if c in ("json", "jsonl", "csv", "md")]
+    if rest:
+        text += f"; {'/'.join(rest)} for scripts and sharing"
+    if "html" in choices:
+        text += "; html a self-contained page to e-mail"
+    return text + "."
 
 
 def format_option(
@@ -36,7 +50,7 @@ def format_option(
         type=click.Choice(list(choices)),
         default=default,
         show_default=True,
-        help="Output format: a table for people, json/jsonl/csv/md for scripts and reports.",
+        help=format_help(choices),
     )
 
 
@@ -117,6 +131,8 @@ def print_table(
 
     out = console()
     texts = {c: [_cell(r.get(c)) for r in rows] for c in cols}
+    # A column empty on every row says nothing and costs width: left out of the table.
+    cols = [c for c in cols if c in keep or not rows or any(texts[c])]
     numeric = {
         c: bool(rows)
         and all(

@@ -14,7 +14,7 @@ from rich.text import Text
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.lookup import StageType
 from kamcoach.cli.outfile import force_option
-from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.cli.output import REPORT_FORMATS, console, format_option, render_rows
 from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
@@ -34,7 +34,7 @@ from kamcoach.review.report import (
 )
 from kamcoach.textsafe import plain
 
-PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
+PIPELINE_FORMATS = REPORT_FORMATS
 _SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
 NEXT_STEP_COLUMN_WIDTH = 110
 """Terminal width from which the table has a "next step" column (below: a line in the deal cell)."""
@@ -343,6 +343,9 @@ def pipeline(
         _write(
             json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", output, obj, force
         )
+    elif fmt == "jsonl":  # one deal a line, as in the json report's "deals"
+        lines = [json.dumps(d, ensure_ascii=False) + "\n" for d in report.to_dict()["deals"]]
+        _write("".join(lines), output, obj, force)
     elif fmt == "csv":
         chunks: list[str] = []
         render_rows(_csv_rows(report, obj.playbooks), "csv", out=chunks.append)
@@ -353,7 +356,7 @@ def pipeline(
         _write(render_html(report, obj.playbooks, limit=cap), output, obj, force)
     else:
         if output is not None:
-            raise InputError("--output needs --format json, csv, md or html")
+            raise InputError("--output needs --format json, jsonl, csv, md or html")
         print_pipeline_table(report, obj.playbooks, cap)
 
 
@@ -380,7 +383,7 @@ def pipeline(
     show_default=True,
     help="A criterion must be weak on at least this many deals to be a practice item.",
 )
-@format_option(("table", "json", "md", "html"))
+@format_option(REPORT_FORMATS)
 @pass_ctx
 def coach(
     obj: Ctx,
@@ -416,6 +419,11 @@ def coach(
         text = json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n"
         _write(text, output, obj, force)
         return
+    if fmt in ("jsonl", "csv"):
+        chunks: list[str] = []
+        render_rows(_coaching_rows(reps), fmt, out=chunks.append)
+        _write("".join(chunks), output, obj, force)
+        return
     if fmt == "md":
         _write(render_coaching_markdown(reps, lang, obj.playbooks.method), output, obj, force)
         return
@@ -423,7 +431,7 @@ def coach(
         _write(render_coaching_html(reps, lang, obj.playbooks.method), output, obj, force)
         return
     if output is not None:
-        raise InputError("--output needs --format json, md or html")
+        raise InputError("--output needs --format json, jsonl, csv, md or html")
     out = console()
     for rep in reps:
         trend = rep.trend
@@ -470,6 +478,28 @@ def coach(
                 for q in g.questions:
                     when = phase_label(obj.playbooks.method, q.phase, rep_lang)
                     out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(rep_lang)))
+
+
+def _coaching_rows(reps: list[Any]) -> list[dict[str, Any]]:
+    """One row per rep, playbook and criterion: the coaching table flat, for a spreadsheet."""
+    return [
+        {
+            "owner": rep.owner,
+            "playbook": group.playbook,
+            "criterion": g.criterion,
+            "name": g.name,
+            "points_lost": round(g.points_lost, 1),
+            "weak": g.weak,
+            "missing": g.missing,
+            "deals": g.deals,
+            "average_previous": g.trend.previous,
+            "average_recent": g.trend.recent,
+            "practise": g in group.weakest,
+        }
+        for rep in reps
+        for group in rep.playbooks
+        for g in group.criteria
+    ]
 
 
 def register(group: click.Group) -> None:

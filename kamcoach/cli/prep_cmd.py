@@ -16,26 +16,19 @@ from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
-from kamcoach.cli.output import console
+from kamcoach.cli.output import REPORT_FORMATS, console, format_option, render_rows
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.textsafe import plain
 
 
 @click.command("prep")
 @click.argument("deal")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "md", "json"]),
-    default="table",
-    show_default=True,
-    help="table for reading, md to share (e-mail, wiki), json for scripts.",
-)
+@format_option(REPORT_FORMATS)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of the terminal (Markdown unless --format json).",
+    help="Write to this file instead of the terminal (Markdown unless --format says otherwise).",
 )
 @force_option()
 @click.option(
@@ -70,6 +63,7 @@ def prep(
     Example:
       kamcoach prep 12
       kamcoach prep 12 --format md --output prep-12.md
+      kamcoach prep "Acme renewal" --format html -o prep.html
     """
     from kamcoach.review.prep import (
         build_checklist,
@@ -88,6 +82,16 @@ def prep(
     checklist = build_checklist(db, int(row["id"]), playbooks, lang=lang)
     if fmt == "json":
         text = json.dumps(asdict(checklist), ensure_ascii=False, indent=2, default=str) + "\n"
+    elif fmt in ("jsonl", "csv"):  # the gaps, one a row
+        from kamcoach.review.prep import checklist_rows
+
+        chunks: list[str] = []
+        render_rows(checklist_rows(checklist), fmt, out=chunks.append)
+        text = "".join(chunks)
+    elif fmt == "html":
+        from kamcoach.review.prep_html import checklist_html
+
+        text = checklist_html(checklist)
     elif fmt == "md" or output is not None:
         text = checklist_markdown(checklist)
     else:

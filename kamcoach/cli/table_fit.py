@@ -20,6 +20,10 @@ MIN_TEXT = 11
 """Narrowest a text column is cut to (``Northmoor …``) before whole columns are dropped."""
 
 
+NEARLY = 4
+"""A column this few cells short of its natural width gets them before the others share."""
+
+
 @dataclass(frozen=True)
 class ColumnFit:
     """One column as the layout sees it."""
@@ -67,6 +71,13 @@ def fit_widths(
     widths = {c.name: c.minimum for c in kept}
     spare = max(room(kept) - sum(widths.values()), 0)
     lacking = {c.name: c.natural - c.minimum for c in kept if c.natural > c.minimum}
+    # A column a few cells short of whole ("Sarah Coll…") is made whole first.
+    for name, need in sorted(lacking.items(), key=lambda item: item[1]):
+        if need > NEARLY or need > spare:
+            break
+        widths[name] += need
+        spare -= need
+        del lacking[name]
     total = sum(lacking.values())
     if total <= spare:
         for name, need in lacking.items():

@@ -73,7 +73,10 @@ def _short_format() -> Any:
     help="Open stage the deal starts in.",
 )
 @click.option("--close-date", metavar="YYYY-MM-DD", help="Expected close date.")
-@click.option("--owner", help="The rep who owns it (default: your name, [user] in config.toml).")
+@click.option(
+    "--owner",
+    help="The rep who owns it (default: [defaults] owner in config.toml, else your [user] name).",
+)
 @click.option(
     "--type",
     "deal_type",
@@ -82,7 +85,11 @@ def _short_format() -> Any:
     show_default=True,
     help="New business, upsell or renewal.",
 )
-@click.option("--playbook", metavar="ID", help="Qualification playbook (default: team.toml).")
+@click.option(
+    "--playbook",
+    metavar="ID",
+    help="Qualification playbook (default: [defaults] playbook in config.toml, else team.toml).",
+)
 @_author_option()
 @click.option(
     "--format",
@@ -111,7 +118,9 @@ def add(
     """Create a deal by hand, in an existing account or a new one (--new-account).
 
     The playbook is checked against the loaded playbooks; without --playbook
-    the deal gets the team default ([defaults] playbook in team.toml). A name
+    the deal gets yours ([defaults] playbook in config.toml), else the team
+    default ([defaults] playbook in team.toml). Without --owner it is owned by
+    [defaults] owner in config.toml, else by you ([user] name). A name
     already used by a deal of the same account is refused (imports match deals
     by account and name).
 
@@ -121,12 +130,19 @@ def add(
           --close-date 2027-03-31 --stage qualification --playbook meddpicc
       kamcoach deals add "Pilot" --account "Nouvelle Société" --new-account
     """
+    from kamcoach.preferences import load_preferences
+    from kamcoach.preferences_file import check_playbook
     from kamcoach.records import deals as records
     from kamcoach.team import load_team_settings
 
     playbooks = obj.playbooks
     ids = tuple(playbooks.playbooks)
-    default = load_team_settings(ids).default_playbook if playbook is None else ""
+    prefs = load_preferences()
+    check_playbook(prefs, ids)
+    default = ""
+    if playbook is None:
+        default = prefs.default_playbook or load_team_settings(ids).default_playbook
+    owner = owner if owner and owner.strip() else prefs.default_owner
     deal_id = records.create_deal(
         obj.db,
         records.NewDeal(

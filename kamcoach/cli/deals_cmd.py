@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.lookup import StageType
+from kamcoach.cli.lookup import StageType, mine_option, owner_filter
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import STAGES
 from kamcoach.storage import repo
@@ -31,20 +31,21 @@ def deals() -> None:
 @deals.command("list")
 @click.option("--owner", help="Only this rep's deals.")
 @click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
+@mine_option()
 @click.option("--open", "open_only", is_flag=True, help="Hide closed won/lost deals.")
 @format_option()
 @pass_ctx
-def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: str) -> None:
+def list_(
+    obj: Ctx, owner: str | None, stage: str | None, mine: bool, open_only: bool, fmt: str
+) -> None:
     """List deals with stage, amount, close date, owner and latest score.
 
     \b
     Example:
       kamcoach deals list --open --format jsonl
+      kamcoach deals list --mine --stage proposal
     """
-    if owner:
-        from kamcoach.storage.lookup import check_owner
-
-        owner = check_owner(obj.db, owner)
+    owner = owner_filter(obj.db, owner, mine)
     rows = repo.list_deals(obj.db, owner=owner, stage=stage, include_closed=not open_only)
     render_rows(
         rows,

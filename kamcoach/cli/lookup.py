@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
+from sqlite_utils import Database
 
 from kamcoach.domain.fuzzy import close_matches, did_you_mean
+from kamcoach.errors import InputError
 
 
 class StageType(click.ParamType):
@@ -40,3 +42,29 @@ class StageType(click.ParamType):
     ) -> list[CompletionItem]:
         start = incomplete.lower()
         return [CompletionItem(s) for s in self.stages if s.startswith(start)]
+
+
+def mine_option() -> Any:
+    """``--mine``: only the deals of ``[defaults] owner`` in config.toml (else ``[user] name``)."""
+    return click.option(
+        "--mine",
+        is_flag=True,
+        help="Only your deals: [defaults] owner in config.toml, else your [user] name.",
+    )
+
+
+def owner_filter(db: Database, owner: str | None, mine: bool) -> str | None:
+    """The owner to filter on, as stored; an unknown one is an error with "did you mean"."""
+    from kamcoach.preferences import load_preferences
+    from kamcoach.storage.lookup import check_owner
+
+    if mine:
+        if owner:
+            raise InputError("--mine and --owner both name an owner: give one")
+        prefs = load_preferences()
+        owner = prefs.default_owner or prefs.user.name
+        try:
+            return check_owner(db, owner)
+        except InputError as exc:
+            raise InputError(f"--mine ({prefs.path}): {exc}") from None
+    return check_owner(db, owner) if owner else None

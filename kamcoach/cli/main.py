@@ -123,6 +123,7 @@ def _register() -> None:
     from kamcoach.cli import (
         accounts_cmd,
         analyze_cmd,
+        config_cmd,
         contacts_cmd,
         deals_cmd,
         demo_cmd,
@@ -157,6 +158,7 @@ def _register() -> None:
         notes_cmd,
         next_step_cmd,
         review_cmd,
+        config_cmd,
     ):
         module.register(main)
     _add_db_option(main)

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.lookup import StageType
+from kamcoach.cli.lookup import StageType, mine_option, owner_filter
 from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import REPORT_FORMATS, console, format_option, render_rows
 from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
@@ -284,6 +284,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 
 @click.command()
 @click.option("--owner", help="Only this rep's deals (case-insensitive).")
+@mine_option()
 @click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
 @click.option("--flag", type=click.Choice(FLAG_IDS), help="Only deals carrying this flag.")
 @click.option(
@@ -309,6 +310,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 def pipeline(
     obj: Ctx,
     owner: str | None,
+    mine: bool,
     stage: str | None,
     flag: str | None,
     forecast: str | None,
@@ -331,9 +333,10 @@ def pipeline(
       kamcoach pipeline --owner "Camille Martin" --flag no_power
       kamcoach pipeline --format html -o review.html
       kamcoach pipeline --forecast commit --format csv
+      kamcoach pipeline --mine
     """
     _check_output(obj, output, force)
-    owner = _check_owner(obj, owner)
+    owner = owner_filter(obj.db, owner, mine)
     config = load_flag_config()
     report = review_pipeline(
         obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config, forecast=forecast

@@ -78,7 +78,10 @@ def prep(
     db, playbooks = obj.db, obj.playbooks
     row = repo.get_deal(db, deal)
     if not no_analyse:
-        refresh_analysis(db, int(row["id"]), playbooks)
+        from kamcoach.cli.progress import Activity
+
+        with Activity(f"analysing the notes of #{row['id']}"):  # the model loads: seconds
+            refresh_analysis(db, int(row["id"]), playbooks)
     checklist = build_checklist(db, int(row["id"]), playbooks, lang=lang)
     if fmt == "json":
         text = json.dumps(asdict(checklist), ensure_ascii=False, indent=2, default=str) + "\n"

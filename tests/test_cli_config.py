@@ -133,3 +133,20 @@ def test_mine_filters_on_the_default_owner(
     typo = runner.invoke(main, [*base, "deals", "list", "--mine"])
     assert typo.exit_code == 1
     assert "unknown owner 'Camile Martin'; did you mean 'Camille Martin'?" in typo.stderr
+
+
+def test_readme_config_block_is_a_valid_config(tmp_path: Path) -> None:
+    """The README's config.toml block is read by load_preferences as it stands."""
+    from kamcoach.preferences import load_preferences
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "config.toml"
+    path.write_text(block, encoding="utf-8")
+    prefs = load_preferences(path)
+    assert (prefs.default_owner, prefs.default_playbook, prefs.language) == (
+        "Camille Martin",
+        "meddpicc",
+        "fr",
+    )
+    assert prefs.keys == {"deal.note": "ctrl+n"}

@@ -162,6 +162,9 @@ def _register() -> None:
     ):
         module.register(main)
     _add_db_option(main)
+    from kamcoach.cli.completion import add_completions
+
+    add_completions(main)
 
 
 def _add_tui_options(group: click.Group, tui: click.Command) -> None:

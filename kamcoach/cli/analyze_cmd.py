@@ -272,7 +272,10 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
             )
         return
     name = None if source == "-" else Path(source).name
-    analysis = analyze_text(text, playbooks=playbooks, playbook=playbook, lang=lang, note_id=name)
+    with Activity("analysing the note"):  # loading the language model takes seconds
+        analysis = analyze_text(
+            text, playbooks=playbooks, playbook=playbook, lang=lang, note_id=name
+        )
     for message in analysis.warnings:
         click.secho(f"warning: {message}", err=True, fg="yellow")
     if fmt == "json":

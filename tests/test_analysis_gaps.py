@@ -47,6 +47,7 @@ GAPS: list[tuple[str, str, str]] = [
     ("fr", "Calendrier à préciser.", "timeline"),
     ("en", "She is not really interested.", "need"),
     ("fr", "Pas vraiment intéressé.", "need"),
+    ("fr", "La responsable qualité n'est pas intéressée pour l'instant.", "need"),
     # an uncertainty reads on across a list
     ("en", "We still have to define the scope, the users and their precise needs.", "need"),
     ("fr", "Il faudra définir le périmètre, les utilisateurs et leurs besoins précis.", "need"),
@@ -95,8 +96,8 @@ PRESENT_CASES: list[tuple[str, str, str]] = [
     ("fr", "Le DSI préfère le développer en interne.", "competition"),
     ("en", "Last year they were looking at a cheaper add-on.", "competition"),
     ("fr", "L'an dernier ils regardaient un module moins complet.", "competition"),
-    ("en", "I am interested in your planning module for our plants.", "need"),
-    ("fr", "Je suis intéressé par votre module de planification pour nos usines.", "need"),
+    ("en", "We need a planning module for our three plants.", "need"),
+    ("fr", "Il nous faut un module de planification pour nos trois usines.", "need"),
     ("en", "They plan to buy a new fleet tracker this year.", "need"),
     ("fr", "Ils prévoient d'acheter un nouveau traceur de flotte cette année.", "need"),
     ("en", "The buyer asked for a quote for 12 licences.", "need"),
@@ -145,7 +146,46 @@ TEACHING: list[tuple[str, str, str]] = [
     # look-alikes: "no problem" is politeness, not a pain
     ("en", "No problem, I will call back after lunch.", "identify_pain"),
     ("fr", "Pas de problème, je rappelle après le déjeuner.", "identify_pain"),
+    # interest is not a need (annotation guideline: a need or requirement is expressed)
+    ("en", "Marco sounded keen and curious about the platform.", "need"),
+    ("en", "They are exploring options and evaluating a few vendors.", "need"),
+    ("fr", "Directrice achats intéressée, à recontacter après le salon.", "need"),
+    ("fr", "Le gérant se dit intéressé par notre catalogue.", "need"),
+    # the rep's own to-do names no customer need, pain, metric or criterion
+    ("en", "Need to stress our faster onboarding in the next demo.", "need"),
+    ("en", "We need to differentiate on the mobile app and local support.", "decision_criteria"),
+    ("en", "We'll need to push on the cost of manual re-keying.", "identify_pain"),
+    ("en", "Need to get to the CFO before the end of the month.", "need"),
+    ("fr", "Il faut relancer sur leurs besoins de reporting.", "need"),
+    ("fr", "On doit présenter notre différenciation sur le support.", "decision_criteria"),
+    # ROI and cycles named without a figure are a justification or our deal's length
+    ("en", "The CFO keeps bringing up ROI in every meeting.", "metrics"),
+    ("en", "Expect a long sales cycle on this one, public sector.", "metrics"),
+    ("fr", "Le DAF parle beaucoup de rentabilité et de ROI.", "metrics"),
+    ("fr", "Cycle de vente long à prévoir, secteur public.", "metrics"),
 ]
+
+STILL_EVIDENCE: list[tuple[str, str, str]] = [
+    # a to-do still names people and dates; a customer's obligation is no to-do of ours; a figure makes ROI or a cycle a metric
+    ("en", "Need to get to Dana, the CFO, who signs off anything over 50k.", "economic_buyer"),
+    ("en", "They need to present to the board in March.", "decision_process"),
+    (
+        "fr",
+        "Il faut relancer Paul, le DAF, qui valide tout achat au-delà de 50 k€.",
+        "economic_buyer",
+    ),
+    ("en", "We need a tool that flags churn before renewals.", "need"),
+    ("en", "They expect the ROI within 9 months of go-live.", "metrics"),
+    ("en", "Their sales cycle runs 95 days and they want it under 60.", "metrics"),
+    ("fr", "ROI attendu en moins de 12 mois après le démarrage.", "metrics"),
+    ("fr", "Leur cycle de vente dure 4 mois, objectif 3.", "metrics"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "cid"), STILL_EVIDENCE)
+def test_still_evidence(playbooks: PlaybookSet, lang: str, text: str, cid: str) -> None:
+    score = _score(playbooks, text, lang, cid)
+    assert score.status in PRESENT, (text, score)
 
 
 @pytest.mark.parametrize(("lang", "text", "cid"), TEACHING)

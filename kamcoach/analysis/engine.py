@@ -65,11 +65,14 @@ if TYPE_CHECKING:
 PEOPLE_COMPONENT = "kamcoach_people"
 #: Bump when the rules change in a way the playbook files do not show; part of
 #: the cache key of stored per-note results.
-ENGINE_REVISION = "8"
+ENGINE_REVISION = "9"
 #: How the trained model and the rules combine: "model" (the rules' findings stand, the
 #: trained model adds the evidence and gaps they have no cue for, both vetoed on teaching
 #: text), "rules" (rules alone, for comparison).
 COMBINE = "model"
+#: What a rep's own to-do ("need to differentiate on price") never evidences: the
+#: customer's need, pain, metrics or criteria. People, dates and steps in it still count.
+TODO_CRITERIA = frozenset({"need", "identify_pain", "metrics", "decision_criteria"})
 #: A rule's finding on a unit is dropped when the model gives "nothing" more than this
 #: probability (1.0: every rule finding stands). Per criterion in the model's
 #: thresholds.json, tuned leave-one-source-out by ``benchmarks/accuracy.py --tune``.
@@ -684,6 +687,9 @@ class _Analyser:
                 self._keep(best, doc, text, base, a, b, cid, 0, True, loss, s, e)
                 best[cid].explicit = best[cid].negated
             vendor = bool(bucket.get("vendor"))
+            todo = bool(bucket.get("todo"))
+            if todo:  # neither the rules nor the model read the rep's to-do as theirs
+                vetoed.update((seg, cid) for cid in TODO_CRITERIA)
             cues = [(cid, s, e, False) for cid, s, e in bucket.get("cue", ())]
             cues += [(cid, s, e, True) for cid, s, e in bucket.get("cueq", ())]
             metric_cues = [doc[s:e].text.lower() for cid, s, e, _n in cues if cid == "metrics"]
@@ -725,6 +731,9 @@ class _Analyser:
                 if examples and _inside(doc[s].idx, examples):
                     vetoed.add((seg, cid))
                     continue  # a quoted example or a stage direction, not this deal
+                if todo and cid in TODO_CRITERIA:
+                    vetoed.add((seg, cid))
+                    continue  # "need to highlight ease of use": our to-do, not their need
                 if vendor and cid in vendor_criteria:
                     # The seller describing their own product is no evidence, but
                     # "we'd like to know your needs" still says the needs are unknown.

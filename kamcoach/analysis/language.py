@@ -41,6 +41,7 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "requirement",
     "requirement_criteria",
     "request",
+    "seller_actions",
 )
 PEOPLE_KEYS: tuple[str, ...] = (
     "economic_buyer_titles",
@@ -64,12 +65,13 @@ OPTIONAL_KEYS = frozenset(
         "requirement",
         "requirement_criteria",
         "request",
+        "seller_actions",
     }
 )
 
 
 #: Keys added after the first release: optional in team override files.
-LATER_KEYS = frozenset({"request"})
+LATER_KEYS = frozenset({"request", "seller_actions"})
 
 
 @dataclass(frozen=True, slots=True)

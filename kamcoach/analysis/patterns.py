@@ -196,12 +196,59 @@ def compile_patterns(
     for key, kind in PEOPLE_KINDS.items():
         _add_phrases(compiled, nlp, kind, None, cues[key])
     compiled.teaching = teaching_regex(cues)
+    actions = sorted({form for v in cues["seller_actions"] for form in variants(v, cue_lang)})
+    if actions:
+        # "Need to get to the CFO", "we'll need to differentiate on ease of use", "il faut
+        # relancer le DAF": the rep's own to-do, not the customer's need, criteria or plan.
+        _add_tokens(compiled, "todo", None, _todo_patterns(cue_lang, actions))
     if cue_lang == "fr":
         # "n'avons qu'un budget": "ne ... que" means "only", not a negation.
         ne = {"LOWER": {"IN": ["ne", "n'", "n’"]}}
         que = {"LOWER": {"IN": ["que", "qu'", "qu’"]}}
         _add_tokens(compiled, "pseudo", None, [[ne, que], [ne, {"OP": "{1,2}"}, que]])
     return compiled
+
+
+def _todo_patterns(cue_lang: str, actions: list[str]) -> list[list[dict[str, Any]]]:
+    """Token patterns of a seller's to-do: an obligation with no subject or ours, then a
+    sales action ("need to follow up", "on doit présenter"). "They need to present to
+    the board" keeps its subject and is no to-do of ours."""
+    act = {"LOWER": {"IN": actions}}
+    if cue_lang == "fr":
+        return [
+            [{"LOWER": {"IN": ["faut", "faudra", "faudrait"]}}, act],
+            [
+                {"LOWER": {"IN": ["on", "nous", "je", "j'", "j’"]}},
+                {"LOWER": {"IN": ["doit", "devons", "dois", "devra", "devrons", "devrai"]}},
+                act,
+            ],
+            [
+                {"IS_SENT_START": True, "LOWER": {"IN": ["besoin", "nécessaire", "necessaire"]}},
+                {"LOWER": "de"},
+                act,
+            ],
+        ]
+    must = {"LOWER": {"IN": ["need", "needs", "have", "has", "must", "should", "got"]}}
+    to = {"LOWER": "to", "OP": "?"}
+    out: list[list[dict[str, Any]]] = []
+    # "get to the CFO", "get in front of finance": reaching people, a seller's move.
+    for acts in ([act], [{"LOWER": "get"}, {"LOWER": {"IN": ["to", "in", "back"]}}]):
+        out += [
+            [
+                {"IS_SENT_START": True, "LOWER": {"IN": ["need", "needs", "must", "should"]}},
+                to,
+                *acts,
+            ],
+            [{"IS_SENT_START": True, "LOWER": "will"}, {"LOWER": "need"}, {"LOWER": "to"}, *acts],
+            [
+                {"LOWER": {"IN": ["we", "i", "we'll", "i'll", "we’ll", "i’ll"]}},
+                {"LOWER": {"IN": ["will", "'ll", "’ll", "still", "really", "also"]}, "OP": "*"},
+                must,
+                to,
+                *acts,
+            ],
+        ]
+    return out
 
 
 _cache: dict[tuple[int, str, int], Compiled] = {}

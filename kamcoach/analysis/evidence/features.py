@@ -26,7 +26,7 @@ from kamcoach.analysis.language import unaccent
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 CHAR_NGRAMS = (3, 4, 5)
 #: Negation words of both languages, read on tokens whatever the parser says.
 NEGATORS = frozenset(
@@ -59,6 +59,7 @@ CONTEXT_HITS = frozenset(
         "valid",
         "teach",
         "vendor",
+        "todo",
         "quote",
         "custspeech",
         "req",

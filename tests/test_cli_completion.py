@@ -58,6 +58,7 @@ def test_owner_options_complete_owners(runner: CliRunner, demo_db: Database, db_
     db = ["--db", str(db_path)]
     assert _complete(runner, [*db, "pipeline", "--owner", "cam"]) == ["Camille Martin"]
     assert _complete(runner, [*db, "deals", "list", "--owner", "Sar"]) == ["Sarah Collins"]
+    assert _complete(runner, [*db, "deals", "list", "--stage", "ne"]) == ["negotiation"]
     everyone = _complete(runner, [*db, "coach", "--owner", ""])
     assert {"Camille Martin", "Julien Roux", "Sarah Collins", "Thomas Nguyen"} <= set(everyone)
 

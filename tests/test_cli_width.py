@@ -90,3 +90,28 @@ def test_prep_gaps_keep_their_score_and_readable_questions(
         start = " ".join(item["question"].split()[:5])
         assert start in text, start
         assert " ".join(item["confirm"].split()[:3]) in flat
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("accounts", "list"),
+        ("contacts", "list"),
+        ("reps", "list"),
+        ("playbooks", "list"),
+        ("notes", "list", "22"),
+        ("deals", "history", "22"),
+        ("coach",),
+    ],
+    ids=" ".join,
+)
+def test_every_listing_fits_80_columns_with_its_numbers_whole(
+    runner: CliRunner, demo_db: Database, db_path: Path, args: tuple[str, ...]
+) -> None:
+    data = json.loads(_run(runner, db_path, 200, *args, "--format", "json"))
+    text = _run(runner, db_path, 80, *args)
+    _check_width(text, 80)
+    if isinstance(data, list) and data and isinstance(data[0].get("id"), int):
+        # The id column is never squeezed away: each row starts with its id.
+        ids = [line.strip("│").split("│")[0].strip() for line in text.splitlines()]
+        assert [str(row["id"]) for row in data] == [i for i in ids if i.isdigit()]

@@ -46,4 +46,7 @@ def list_(obj: Ctx, fmt: str) -> None:
             "open_pipeline",
         ],
         title="Accounts",
+        keep=("id",),
+        drop=("industry", "country", "contacts"),
+        floors={"name": 20},
     )

@@ -127,7 +127,7 @@ def print_table(
     wrap: Sequence[str] = (),
 ) -> None:
     """The rich table of :func:`render_rows`, one line per row at the console's width."""
-    from kamcoach.cli.table_fit import MIN_TEXT, column_fit, fit_widths
+    from kamcoach.cli.table_fit import MIN_TEXT, column_fit, fit_widths, header_lines
 
     out = console()
     texts = {c: [_cell(r.get(c)) for r in rows] for c in cols}
@@ -160,7 +160,7 @@ def print_table(
     table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
     for c in shown:
         table.add_column(
-            plain(c.replace("_", " ")),
+            plain(header_lines(c.replace("_", " "), widths[c])),
             justify="right" if numeric[c] else "left",
             width=widths[c],
             no_wrap=c not in prose,

@@ -20,6 +20,10 @@ MIN_TEXT = 11
 """Narrowest a text column is cut to (``Northmoor …``) before whole columns are dropped."""
 
 
+LAST_RESORT = 4
+"""When dropping columns is not enough, text is cut down to this (``Ar…``) rather than
+letting rich squeeze a number column to nothing."""
+
 NEARLY = 4
 """A column this few cells short of its natural width gets them before the others share."""
 
@@ -33,15 +37,27 @@ class ColumnFit:
     """Width of its widest cell (or header): what it takes uncut."""
     minimum: int
     """Narrowest it may be cut to; ``natural`` for numbers and kept columns."""
+    cut: bool = False
+    """Whether its text may be cut at all (numbers and kept columns may not)."""
 
 
 def column_fit(
     name: str, header: str, cells: Sequence[str], *, cut: bool, floor: int = MIN_TEXT
 ) -> ColumnFit:
-    """Measure a column; ``cut`` says whether its text may be shortened, down to ``floor``."""
-    natural = max([cell_len(header), *(cell_len(c) for c in cells)], default=1)
+    """Measure a column; ``cut`` says whether its text may be shortened, down to ``floor``.
+
+    A header counts by its longest word: a long one goes over two lines
+    (:func:`header_lines`) rather than widening a column of short values.
+    """
+    head = max((cell_len(word) for word in header.split()), default=0)
+    natural = max([head, *(cell_len(c) for c in cells)], default=1)
     minimum = min(natural, floor) if cut else natural
-    return ColumnFit(name, natural, max(minimum, 1))
+    return ColumnFit(name, natural, max(minimum, 1), cut)
+
+
+def header_lines(header: str, width: int) -> str:
+    """The header, one word a line when it does not fit ``width`` on one."""
+    return header if cell_len(header) <= width else "\n".join(header.split())
 
 
 def fit_widths(
@@ -69,6 +85,13 @@ def fit_widths(
         gone = droppable.pop(0)
         kept = [c for c in kept if c.name != gone]
     widths = {c.name: c.minimum for c in kept}
+    over = sum(widths.values()) - room(kept)
+    while over > 0:  # nothing left to drop: cut the text columns further, widest first
+        widest = max((c for c in kept if c.cut), key=lambda c: widths[c.name], default=None)
+        if widest is None or widths[widest.name] <= LAST_RESORT:
+            break
+        widths[widest.name] -= 1
+        over -= 1
     spare = max(room(kept) - sum(widths.values()), 0)
     lacking = {c.name: c.natural - c.minimum for c in kept if c.natural > c.minimum}
     # A column a few cells short of whole ("Sarah Coll…") is made whole first.

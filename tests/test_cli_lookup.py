@@ -92,3 +92,54 @@ def test_stage_typo_suggests_and_labels_are_accepted(
         runner, db_path, "deals", "list", "--stage", "Closed won", "--format", "json"
     )
     assert code == 0 and {d["stage"] for d in json.loads(out)} == {"closed_won"}
+
+
+def test_a_write_never_files_a_deal_under_a_mistyped_owner(
+    runner: CliRunner, demo_db: Database, db_path: Path
+) -> None:
+    """`--owner "Camile Martin"` used to create a second rep; now it suggests the known one."""
+
+    def state() -> tuple[object, ...]:
+        return (
+            demo_db.execute("SELECT id, owner FROM opportunities ORDER BY id").fetchall(),
+            demo_db.execute("SELECT name FROM reps ORDER BY name").fetchall(),
+        )
+
+    before = state()
+    account = ["--account", "Northmoor Retail Group"]
+    for args in (
+        ["deals", "edit", "22", "--owner", "Camile Martin", "--reason", "handover"],
+        ["deals", "add", "Shelf sensors", *account, "--owner", "Camile Martin"],
+    ):
+        code, _, err = _run(runner, db_path, *args)
+        assert code == 1, args
+        assert "unknown owner 'Camile Martin'; did you mean 'Camille Martin'?" in err
+        assert "kamcoach reps add" in err
+    assert state() == before
+    # Case aside, a known rep is written as stored; a name close to nobody is a new rep.
+    code, out, _ = _run(
+        runner,
+        db_path,
+        "deals",
+        "add",
+        "Shelf sensors",
+        *account,
+        "--owner",
+        "camille martin",
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["owner"] == "Camille Martin"
+    code, out, _ = _run(
+        runner,
+        db_path,
+        "deals",
+        "add",
+        "Shelf sensors 2",
+        *account,
+        "--owner",
+        "Zoé Lambert",
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["owner"] == "Zoé Lambert"

@@ -143,6 +143,10 @@ def add(
     if playbook is None:
         default = prefs.default_playbook or load_team_settings(ids).default_playbook
     owner = owner if owner and owner.strip() else prefs.default_owner
+    if owner:
+        from kamcoach.storage.lookup import owner_for_write
+
+        owner = owner_for_write(obj.db, owner)
     deal_id = records.create_deal(
         obj.db,
         records.NewDeal(
@@ -236,6 +240,10 @@ def edit(
     }
     changes = {k: v for k, v in given.items() if v is not None}
     deal_id = int(repo.get_deal(obj.db, deal)["id"])
+    if owner is not None and owner.strip():
+        from kamcoach.storage.lookup import owner_for_write
+
+        changes["owner"] = owner_for_write(obj.db, owner)
     history = records.edit_deal(
         obj.db, deal_id, changes, tuple(obj.playbooks.playbooks), reason=reason, author=author
     )

@@ -54,3 +54,27 @@ def check_owner(db: Database, owner: str) -> str:
                 return name
     hint = did_you_mean([repr(n) for n in close_matches(owner, known)]) if is_utf8(owner) else ""
     raise InputError(f"unknown owner {owner!r}{hint} (known: {', '.join(known) or 'none'})")
+
+
+def owner_for_write(db: Database, owner: str) -> str:
+    """The owner to store for a deal added or edited by hand.
+
+    A known rep (case aside) is written as stored; a name close to a known
+    rep but not one ("Camile Martin") is refused with "did you mean", since
+    writing it would quietly create a second rep; a name close to nobody is a
+    new rep, as before.
+    """
+    if not is_utf8(owner):
+        return owner  # the write's own checks say what is wrong with it
+    known = owners(db)
+    for name in known:
+        if name.lower() == owner.strip().lower():
+            return name
+    close = close_matches(owner, known)
+    if close:
+        hint = did_you_mean([repr(n) for n in close])
+        raise InputError(
+            f"unknown owner {owner!r}{hint} (a new rep? add them first: "
+            f"`kamcoach reps add {owner!r}`); nothing was written"
+        )
+    return owner

@@ -163,6 +163,9 @@ TEACHING: list[tuple[str, str, str]] = [
     ("en", "Expect a long sales cycle on this one, public sector.", "metrics"),
     ("fr", "Le DAF parle beaucoup de rentabilité et de ROI.", "metrics"),
     ("fr", "Cycle de vente long à prévoir, secteur public.", "metrics"),
+    # a person or a pronoun offering something is no rival
+    ("en", "She offered to send the org chart before Friday.", "competition"),
+    ("fr", "Marie propose un rendez-vous mardi.", "competition"),
 ]
 
 STILL_EVIDENCE: list[tuple[str, str, str]] = [
@@ -179,6 +182,13 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
     ("en", "Their sales cycle runs 95 days and they want it under 60.", "metrics"),
     ("fr", "ROI attendu en moins de 12 mois après le démarrage.", "metrics"),
     ("fr", "Leur cycle de vente dure 4 mois, objectif 3.", "metrics"),
+    # a rival named by its name in a buying frame, not called a competitor
+    ("en", "They went with Northwind last year for the same scope.", "competition"),
+    ("en", "Northwind quoted them 20% below our list price.", "competition"),
+    ("en", "We cannot match Northwind's price on a 3-year term.", "competition"),
+    ("fr", "Le client a signé chez Dupuis Industrie pour trois ans.", "competition"),
+    ("fr", "Proxima propose -10% avec la maintenance incluse.", "competition"),
+    ("fr", "Déjà équipés en logiciel de planning.", "competition"),
 ]
 
 

@@ -552,17 +552,17 @@ def test_import_shows_file_and_headers_verbatim_and_names_survive(tmp_path: Path
 
 
 def test_import_progress_label_is_text() -> None:
-    """The import progress bar (files over 5,000 rows, on a terminal) names the file as text."""
+    """The import progress bar (on a terminal) names the file as text."""
     import io
 
     from rich.console import Console
 
-    from kamcoach.cli.io_cmd import PROGRESS_THRESHOLD, _progress
+    from kamcoach.cli.progress import Activity
 
     buffer = io.StringIO()
     terminal = Console(file=buffer, force_terminal=True, width=120)
-    with _progress(terminal, "Reading [/red] deals [b].csv") as update:
-        update(PROGRESS_THRESHOLD, PROGRESS_THRESHOLD)
+    with Activity("Reading [/red] deals [b].csv", console=terminal, delay=0) as update:
+        update(5000, 5000)
     assert "Reading [/red] deals [b].csv" in buffer.getvalue()
 
 

@@ -149,7 +149,8 @@ def test_coach_practises_in_each_reps_language(runner: CliRunner, small_db: Path
 def test_coach_unknown_owner_is_one_line_error(runner: CliRunner, small_db: Path) -> None:
     result = runner.invoke(main, ["--db", str(small_db), "coach", "--owner", "Zed"])
     assert result.exit_code == 1
-    assert result.output.strip().startswith("error: no open deals for owner 'Zed'")
+    # Issue 13: an unknown rep is named as such (with the known ones), as on `pipeline`.
+    assert result.output.strip() == "error: unknown owner 'Zed' (known: Alice, Bob)"
 
 
 def test_team_override_changes_threshold(

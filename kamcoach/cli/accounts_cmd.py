@@ -53,5 +53,8 @@ def list_(obj: Ctx, fmt: str) -> None:
             *(("base_currency", "left_out") if fmt != "table" else ()),
         ],
         title=f"Accounts (open pipeline in {rows[0]['base_currency']})" if rows else "Accounts",
+        keep=("id",),
+        drop=("industry", "country", "contacts"),
+        floors={"name": 20},
     )
     print_left_out(left_out, fmt)

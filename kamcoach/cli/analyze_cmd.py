@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import click
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console, render_rows
+from kamcoach.cli.progress import Activity
 from kamcoach.errors import InputError
 from kamcoach.textsafe import plain
 
@@ -94,36 +94,6 @@ def _unwritable(note_id: Any, text: str) -> str | None:
     except (ValueError, RecursionError):
         return "'id' must be a string or a finite number"
     return None
-
-
-class _Bar:
-    """A rich progress bar that only appears once a batch has run for a couple of seconds."""
-
-    def __init__(self, label: str, delay: float = 2.0) -> None:
-        self.label = label
-        self.delay = delay
-        self.started = time.monotonic()
-        self.progress: Any = None
-        self.task: Any = None
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        if self.progress is None:
-            if time.monotonic() - self.started < self.delay:
-                return
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.progress = Progress(console=Console(stderr=True), transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task(self.label, total=total)
-        self.progress.update(self.task, completed=done, total=total)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
 
 
 def _highlighted(text: str, highlights: list[tuple[int, int, str, bool]], start: int = 0) -> Any:
@@ -248,7 +218,7 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
     playbooks.playbook(playbook)  # an unknown id is one clear error before any work
     if where.endswith(".jsonl"):
         skipped: list[str] = []
-        bar = _Bar("analysing notes")
+        bar = Activity("analysing notes").__enter__()  # closed in the finally below
         results = analyze_texts(
             _jsonl_items(where, text, lang, skipped),
             playbooks=playbooks,
@@ -302,7 +272,10 @@ def analyze(obj: Ctx, source: str, lang: str, playbook: str, fmt: str, workers: 
             )
         return
     name = None if source == "-" else Path(source).name
-    analysis = analyze_text(text, playbooks=playbooks, playbook=playbook, lang=lang, note_id=name)
+    with Activity("analysing the note"):  # loading the language model takes seconds
+        analysis = analyze_text(
+            text, playbooks=playbooks, playbook=playbook, lang=lang, note_id=name
+        )
     for message in analysis.warnings:
         click.secho(f"warning: {message}", err=True, fg="yellow")
     if fmt == "json":
@@ -344,7 +317,7 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
     db, playbooks = obj.db, obj.playbooks
     skipped: list[tuple[int, str]] = []
     if all_:
-        bar = _Bar("analysing deals")
+        bar = Activity("analysing deals").__enter__()  # closed in the finally below
         noted: list[tuple[int, str]] = []
         try:
             results = deal_analysis.analyze_all(
@@ -358,7 +331,8 @@ def deals_analyze(obj: Ctx, deal: str | None, all_: bool, fmt: str) -> None:
         from kamcoach.storage import repo
 
         row = repo.get_deal(db, deal or "")
-        review, verdict = deal_analysis.analyze_deal(db, row["id"], playbooks)
+        with Activity(f"analysing the notes of #{row['id']}"):  # the model loads: seconds
+            review, verdict = deal_analysis.analyze_deal(db, row["id"], playbooks)
         results = [(row["id"], review, verdict)]
         for message in deal_analysis.last_stats.warnings:
             click.secho(f"warning: deal #{row['id']}, {message}", err=True, fg="yellow")

@@ -13,6 +13,7 @@ import click
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import DEAL_TYPES, OPEN_STAGES, STAGES
 from kamcoach.storage import repo
@@ -66,13 +67,16 @@ def _short_format() -> Any:
 @click.option("--currency", default="EUR", show_default=True, help="3-letter currency code.")
 @click.option(
     "--stage",
-    type=click.Choice(OPEN_STAGES),
+    type=StageType(OPEN_STAGES),
     default="discovery",
     show_default=True,
     help="Open stage the deal starts in.",
 )
 @click.option("--close-date", metavar="YYYY-MM-DD", help="Expected close date.")
-@click.option("--owner", help="The rep who owns it (default: your name, [user] in config.toml).")
+@click.option(
+    "--owner",
+    help="The rep who owns it (default: [defaults] owner in config.toml, else your [user] name).",
+)
 @click.option(
     "--type",
     "deal_type",
@@ -81,7 +85,11 @@ def _short_format() -> Any:
     show_default=True,
     help="New business, upsell or renewal.",
 )
-@click.option("--playbook", metavar="ID", help="Qualification playbook (default: team.toml).")
+@click.option(
+    "--playbook",
+    metavar="ID",
+    help="Qualification playbook (default: [defaults] playbook in config.toml, else team.toml).",
+)
 @_author_option()
 @click.option(
     "--format",
@@ -110,7 +118,9 @@ def add(
     """Create a deal by hand, in an existing account or a new one (--new-account).
 
     The playbook is checked against the loaded playbooks; without --playbook
-    the deal gets the team default ([defaults] playbook in team.toml). A name
+    the deal gets yours ([defaults] playbook in config.toml), else the team
+    default ([defaults] playbook in team.toml). Without --owner it is owned by
+    [defaults] owner in config.toml, else by you ([user] name). A name
     already used by a deal of the same account is refused (imports match deals
     by account and name).
 
@@ -120,12 +130,23 @@ def add(
           --close-date 2027-03-31 --stage qualification --playbook meddpicc
       kamcoach deals add "Pilot" --account "Nouvelle Société" --new-account
     """
+    from kamcoach.preferences import load_preferences
+    from kamcoach.preferences_file import check_playbook
     from kamcoach.records import deals as records
     from kamcoach.team import load_team_settings
 
     playbooks = obj.playbooks
     ids = tuple(playbooks.playbooks)
-    default = load_team_settings(ids).default_playbook if playbook is None else ""
+    prefs = load_preferences()
+    check_playbook(prefs, ids)
+    default = ""
+    if playbook is None:
+        default = prefs.default_playbook or load_team_settings(ids).default_playbook
+    owner = owner if owner and owner.strip() else prefs.default_owner
+    if owner:
+        from kamcoach.storage.lookup import owner_for_write
+
+        owner = owner_for_write(obj.db, owner)
     deal_id = records.create_deal(
         obj.db,
         records.NewDeal(
@@ -164,7 +185,7 @@ def add(
 @click.command("edit")
 @click.argument("deal")
 @click.option(
-    "--stage", type=click.Choice(STAGES), help="New stage (an open one reopens a closed deal)."
+    "--stage", type=StageType(STAGES), help="New stage (an open one reopens a closed deal)."
 )
 @click.option("--amount", help="New amount.")
 @click.option("--currency", help="New 3-letter currency code.")
@@ -219,6 +240,10 @@ def edit(
     }
     changes = {k: v for k, v in given.items() if v is not None}
     deal_id = int(repo.get_deal(obj.db, deal)["id"])
+    if owner is not None and owner.strip():
+        from kamcoach.storage.lookup import owner_for_write
+
+        changes["owner"] = owner_for_write(obj.db, owner)
     history = records.edit_deal(
         obj.db, deal_id, changes, tuple(obj.playbooks.playbooks), reason=reason, author=author
     )
@@ -319,6 +344,7 @@ def history_(obj: Ctx, deal: str, fmt: str) -> None:
         fmt,
         columns=_HISTORY_COLUMNS,
         title=f"History of #{row['id']} {row['name']}",
+        drop=("source", "author"),
     )
 
 

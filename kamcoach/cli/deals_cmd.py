@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType, mine_option, owner_filter
 from kamcoach.cli.output import console, format_option, render_rows
 from kamcoach.domain.stages import STAGES
 from kamcoach.storage import repo
@@ -29,17 +30,22 @@ def deals() -> None:
 
 @deals.command("list")
 @click.option("--owner", help="Only this rep's deals.")
-@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
+@mine_option()
 @click.option("--open", "open_only", is_flag=True, help="Hide closed won/lost deals.")
 @format_option()
 @pass_ctx
-def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: str) -> None:
+def list_(
+    obj: Ctx, owner: str | None, stage: str | None, mine: bool, open_only: bool, fmt: str
+) -> None:
     """List deals with stage, amount, close date, owner and latest score.
 
     \b
     Example:
       kamcoach deals list --open --format jsonl
+      kamcoach deals list --mine --stage proposal
     """
+    owner = owner_filter(obj.db, owner, mine)
     rows = repo.list_deals(obj.db, owner=owner, stage=stage, include_closed=not open_only)
     render_rows(
         rows,
@@ -57,6 +63,9 @@ def list_(obj: Ctx, owner: str | None, stage: str | None, open_only: bool, fmt: 
             "score",
         ],
         title="Deals",
+        keep=("id", "score"),
+        drop=("type", "account", "currency", "close_date", "owner"),
+        floors={"name": 22},
     )
 
 

@@ -47,12 +47,7 @@ def _analyse_demo(obj: Ctx) -> None:
         from kamcoach.review.deal_analysis import analyze_all
     except ImportError:
         return
-    from rich.progress import Progress
+    from kamcoach.cli.progress import Activity
 
-    with Progress(console=console(), transient=True) as bar:
-        task = bar.add_task("Analysing demo notes", total=None)
-        analyze_all(
-            obj.db,
-            obj.playbooks,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    with Activity("Analysing demo notes") as bar:  # stderr, on a terminal only
+        analyze_all(obj.db, obj.playbooks, progress=bar)

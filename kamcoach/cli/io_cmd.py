@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from rich.text import Text
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
 from kamcoach.cli.output import console
+from kamcoach.cli.progress import Activity
 from kamcoach.io.safe_write import (
     Guarded,
     atomic_output,
@@ -30,7 +30,6 @@ from kamcoach.textsafe import plain
 if TYPE_CHECKING:
     from kamcoach.io.importer import ImportPlan
 
-PROGRESS_THRESHOLD = 5000
 BAD_ROWS_SHOWN = 50
 
 
@@ -143,7 +142,7 @@ def import_(
         db, said = open_for_dry_run(obj.path)
     else:
         db = obj.db
-    with _progress(out, "Reading " + file.name) as progress:
+    with Activity("Reading " + file.name) as progress:
         # One streaming pass: a dry run counts, a real import writes in one
         # transaction that bad rows (without --skip-bad-rows) roll back.
         plan = import_file(
@@ -197,6 +196,7 @@ def import_(
         )
         if said:
             click.echo(f"({said}; nothing was created.)")
+        click.echo(f"next: {_kamcoach(obj)} import {shlex.quote(str(file))}  (without --dry-run)")
         return
     if bad and not skip_bad_rows:
         first = plan.bad_rows[0]
@@ -209,42 +209,20 @@ def import_(
         f"{click.style('Imported', fg='green')} {what} from {file.name} into {obj.path}: "
         f"{line}{detail}."
     )
+    click.echo(next_commands(obj, plan.kind))
 
 
-@contextmanager
-def _progress(out: Console, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar that only appears for files over PROGRESS_THRESHOLD rows."""
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+def _kamcoach(obj: Ctx) -> str:
+    """``kamcoach``, with the --db the user gave (so the suggested command works as typed)."""
+    return "kamcoach" + ("" if obj.db_path is None else f" --db {shlex.quote(str(obj.db_path))}")
 
-    bars: list[Progress] = []
 
-    def update(done: int, total: int) -> None:
-        if total < PROGRESS_THRESHOLD:
-            return
-        if not bars:
-            # The label holds the file name: shown as text (the default column reads markup).
-            columns = (
-                TextColumn("{task.description}", markup=False, style="progress.description"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TimeRemainingColumn(),
-            )
-            bars.append(Progress(*columns, console=out, transient=True))
-            bars[0].start()
-            bars[0].add_task(label, total=total)
-        bars[0].update(bars[0].task_ids[0], completed=done)
-
-    try:
-        yield update
-    finally:
-        for bar in bars:
-            bar.stop()
+def next_commands(obj: Ctx, kind: str) -> str:
+    """What to run after an import: score the imported notes, then review the pipeline."""
+    me = _kamcoach(obj)
+    if kind == "contacts":
+        return f"next: {me} contacts list, then {me} pipeline"
+    return f"next: {me} deals analyze --all, then {me} pipeline"
 
 
 def _print_mapping(out: Console, plan: ImportPlan) -> None:

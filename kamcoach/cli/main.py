@@ -56,7 +56,12 @@ class KamcoachGroup(click.Group):
                 obj.close()
 
 
-@click.group(cls=KamcoachGroup, invoke_without_command=True)
+@click.group(
+    cls=KamcoachGroup,
+    invoke_without_command=True,
+    # Inherited by every subcommand: `kamcoach deals list -h` as in gh or git.
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     "db_path",
@@ -72,7 +77,7 @@ class KamcoachGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="kamcoach")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None, create: bool) -> None:
+def main(ctx: click.Context, db_path: Path | None, create: bool, **tui_options: Any) -> None:
     """kamcoach: qualify deals, review the pipeline and prepare calls.
 
     Scores opportunities against MEDDIC, MEDDPICC or BANT from French and
@@ -95,10 +100,22 @@ def main(ctx: click.Context, db_path: Path | None, create: bool) -> None:
 
     check_pinned_today()  # before any command, so the TUI never meets a bad date in a worker
     ctx.obj = Ctx(db_path=db_path, create=create)
+    tui = main.get_command(ctx, "tui")
+    assert tui is not None
     if ctx.invoked_subcommand is None:
-        tui = main.get_command(ctx, "tui")
-        assert tui is not None
-        ctx.invoke(tui)
+        ctx.invoke(tui, **tui_options)
+        return
+    given = [
+        p.opts[0]
+        for p in tui.params
+        if p.name in tui_options
+        and ctx.get_parameter_source(p.name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if given:
+        raise click.UsageError(
+            f"{given[0]} opens the terminal app: use it without a command "
+            f"(or after `kamcoach tui`), not with `{ctx.invoked_subcommand}`"
+        )
 
 
 def _register() -> None:
@@ -106,6 +123,7 @@ def _register() -> None:
     from kamcoach.cli import (
         accounts_cmd,
         analyze_cmd,
+        config_cmd,
         contacts_cmd,
         deals_cmd,
         demo_cmd,
@@ -130,6 +148,7 @@ def _register() -> None:
     main.add_command(doctor_cmd.doctor)
     main.add_command(proposals_cmd.proposals)
     main.add_command(reps_cmd.reps_group)
+    _add_tui_options(main, tui_cmd.tui)
     for module in (
         analyze_cmd,
         pipeline_cmd,
@@ -139,9 +158,19 @@ def _register() -> None:
         notes_cmd,
         next_step_cmd,
         review_cmd,
+        config_cmd,
     ):
         module.register(main)
     _add_db_option(main)
+    from kamcoach.cli.completion import add_completions
+
+    add_completions(main)
+
+
+def _add_tui_options(group: click.Group, tui: click.Command) -> None:
+    """Bare ``kamcoach`` runs ``kamcoach tui``, so it takes the same options (``--no-model``)."""
+    have = {p.name for p in group.params}
+    group.params.extend(p for p in tui.params if isinstance(p, click.Option) and p.name not in have)
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:

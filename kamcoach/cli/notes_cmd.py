@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.output import console
+from kamcoach.cli.output import format_option, render_rows
 from kamcoach.errors import InputError
-from kamcoach.textsafe import plain
 
 
 def stdin_is_tty() -> bool:
@@ -160,9 +157,7 @@ def add(
 
 @notes.command("list")
 @click.argument("deal")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option()
 @click.option("--full", is_flag=True, help="Whole texts instead of their first line.")
 @pass_ctx
 def list_(obj: Ctx, deal: str, fmt: str, full: bool) -> None:
@@ -176,29 +171,27 @@ def list_(obj: Ctx, deal: str, fmt: str, full: bool) -> None:
     from kamcoach.records.notes import list_notes
 
     items = list_notes(obj.db, deal)
-    if fmt == "json":
-        rows = []
-        for n in items:
-            data = n.to_dict()
-            data["first_line"] = n.first_line
-            if not full:
-                del data["text"]
-            rows.append(data)
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table(title=f"Notes ({len(items)}, newest first)", header_style="bold")
-    for col in ("id", "date", "author", "title", "lang", "text" if full else "first line"):
-        table.add_column(col, overflow="fold")
+    rows = []
     for n in items:
-        table.add_row(
-            str(n.id),
-            plain(n.created_at[:16].replace("T", " ")),
-            plain(n.author),
-            plain(n.title),
-            plain(n.lang),
-            plain(n.text if full else n.first_line),
-        )
-    console().print(table)
+        data = n.to_dict()
+        data["first_line"] = n.first_line
+        if not full:
+            del data["text"]
+        rows.append(data)
+    if fmt == "table":
+        for row in rows:
+            row["date"] = row["created_at"][:16].replace("T", " ")
+        columns = ["id", "date", "author", "title", "lang", "text" if full else "first_line"]
+    else:
+        columns = list(rows[0]) if rows else ["id", "deal_id", "created_at", "author", "title"]
+    render_rows(
+        rows,
+        fmt,
+        columns=columns,
+        title=f"Notes ({len(items)}, newest first)",
+        keep=("id", "date"),
+        drop=("lang", "author", "title"),
+    )
 
 
 def register(group: click.Group) -> None:

@@ -19,6 +19,26 @@ from kamcoach.io.csv_cells import neutralise
 from kamcoach.textsafe import md, plain
 
 FORMATS = ("table", "json", "jsonl", "csv", "md")
+"""Every listing offers these (``--format``), through :func:`format_option`."""
+REPORT_FORMATS = (*FORMATS, "html")
+"""Reports (pipeline, coach, prep) add a self-contained HTML page to e-mail."""
+
+PROSE_COLUMNS = frozenset(
+    {"reason", "reasons", "evidence", "in force", "value", "criteria", "source", "text"}
+    | {"first_line", "description", "summary", "message", "quote", "note"}
+)
+"""Columns of running text: in a table they wrap over lines rather than being cut."""
+
+
+def format_help(choices: Sequence[str]) -> str:
+    """The one help text of ``--format``: it names exactly the formats offered."""
+    text = f"Output format: {'|'.join(choices)}. table for people"
+    rest = [c for c in choices if c in ("json", "jsonl", "csv", "md")]
+    if rest:
+        text += f"; {'/'.join(rest)} for scripts and sharing"
+    if "html" in choices:
+        text += "; html a self-contained page to e-mail"
+    return text + "."
 
 
 def format_option(
@@ -30,7 +50,7 @@ def format_option(
         type=click.Choice(list(choices)),
         default=default,
         show_default=True,
-        help="Output format: a table for people, json/jsonl/csv/md for scripts and reports.",
+        help=format_help(choices),
     )
 
 
@@ -57,8 +77,19 @@ def render_rows(
     columns: Sequence[str] | None = None,
     title: str | None = None,
     out: Callable[[str], None] | None = None,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    floors: dict[str, int] | None = None,
+    wrap: Sequence[str] = (),
 ) -> None:
-    """Print rows in the chosen format; ``columns`` picks and orders the keys."""
+    """Print rows in the chosen format; ``columns`` picks and orders the keys.
+
+    The table fits the terminal (:mod:`kamcoach.cli.table_fit`): text cut with
+    an ellipsis, never ``keep`` columns nor numbers; when that is not enough
+    the ``drop`` columns go, first to last (the other formats keep them all);
+    ``floors`` says how narrow a column may be cut (a name stays readable);
+    ``wrap`` columns (free text: reasons, notes) wrap over lines instead.
+    """
     cols = list(columns) if columns else (list(rows[0]) if rows else [])
     write = out or (lambda text: click.echo(text, nl=False))
     if fmt == "json":
@@ -82,18 +113,62 @@ def render_rows(
     elif fmt == "md":
         write(markdown_table(rows, cols, title=title))
     else:
-        # Cells, headers and title as Text: names and ids are shown, never read as markup.
-        table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
-        for c in cols:
-            numeric = bool(rows) and all(
-                isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
-                for r in rows
-                if r.get(c) is not None
-            )
-            table.add_column(plain(c.replace("_", " ")), justify="right" if numeric else "left")
-        for r in rows:
-            table.add_row(*[plain(_cell(r.get(c))) for c in cols])
-        console().print(table)
+        print_table(rows, cols, title=title, keep=keep, drop=drop, floors=floors, wrap=wrap)
+
+
+def print_table(
+    rows: list[dict[str, Any]],
+    cols: Sequence[str],
+    *,
+    title: str | None = None,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    floors: dict[str, int] | None = None,
+    wrap: Sequence[str] = (),
+) -> None:
+    """The rich table of :func:`render_rows`, one line per row at the console's width."""
+    from kamcoach.cli.table_fit import MIN_TEXT, column_fit, fit_widths, header_lines
+
+    out = console()
+    texts = {c: [_cell(r.get(c)) for r in rows] for c in cols}
+    # A column empty on every row says nothing and costs width: left out of the table.
+    cols = [c for c in cols if c in keep or not rows or any(texts[c])]
+    numeric = {
+        c: bool(rows)
+        and all(
+            isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
+            for r in rows
+            if r.get(c) is not None
+        )
+        for c in cols
+    }
+    fits = [
+        column_fit(
+            c,
+            c.replace("_", " "),
+            texts[c],
+            cut=not (numeric[c] or c in keep),
+            floor=(floors or {}).get(c, 20 if c in PROSE_COLUMNS | set(wrap) else MIN_TEXT),
+        )
+        for c in cols
+    ]
+    # Default box: an edge each side, then per column a padding each side and one rule.
+    widths = fit_widths(fits, out.width, overhead=1, per_column=3, drop=drop)
+    prose = PROSE_COLUMNS | set(wrap)
+    shown = [c for c in cols if c in widths]
+    # Cells, headers and title as Text: names and ids are shown, never read as markup.
+    table = Table(title=plain(title) if title else None, show_lines=False, header_style="bold")
+    for c in shown:
+        table.add_column(
+            plain(header_lines(c.replace("_", " "), widths[c])),
+            justify="right" if numeric[c] else "left",
+            width=widths[c],
+            no_wrap=c not in prose,
+            overflow="fold" if c in prose else "ellipsis",
+        )
+    for i in range(len(rows)):
+        table.add_row(*[plain(texts[c][i]) for c in shown])
+    out.print(table)
 
 
 def print_left_out(left_out: Sequence[Any], fmt: str) -> None:

@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
+from kamcoach.cli.lookup import StageType, mine_option, owner_filter
 from kamcoach.cli.outfile import force_option
-from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.cli.output import REPORT_FORMATS, console, format_option, render_rows
 from kamcoach.domain.stages import FORECAST_CATEGORIES, STAGES
 from kamcoach.errors import InputError
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
@@ -34,7 +35,7 @@ from kamcoach.review.report import (
 )
 from kamcoach.textsafe import plain
 
-PIPELINE_FORMATS = ("table", "json", "csv", "md", "html")
+PIPELINE_FORMATS = REPORT_FORMATS
 _SEVERITY_STYLE = {"high": "bold red", "medium": "dark_orange", "low": "dim"}
 NEXT_STEP_COLUMN_WIDTH = 110
 """Terminal width from which the table has a "next step" column (below: a line in the deal cell)."""
@@ -74,15 +75,13 @@ def _initials(name: str) -> str:
     return "".join(part[0] for part in name.split() if part[:1].isalpha()).upper() or name
 
 
-def _check_owner(obj: Ctx, owner: str | None) -> None:
-    """An unknown rep is a typo, not an empty pipeline: say so and list the known reps."""
+def _check_owner(obj: Ctx, owner: str | None) -> str | None:
+    """An unknown rep is a typo, not an empty pipeline (see storage.lookup.check_owner)."""
     if not owner:
-        return
-    owners = [
-        r[0] for r in obj.db.execute("SELECT DISTINCT owner FROM opportunities ORDER BY owner")
-    ]
-    if owner.lower() not in {o.lower() for o in owners}:
-        raise InputError(f"unknown owner {owner!r} (known: {', '.join(owners) or 'none'})")
+        return owner
+    from kamcoach.storage.lookup import check_owner
+
+    return check_owner(obj.db, owner)
 
 
 def _short_amount(amount: float, currency: str) -> str:
@@ -126,6 +125,50 @@ def _next_step_cell(deal: DealRow, report: PipelineReport) -> Text:
     return plain(f"{due} · {step.what}", style=style)
 
 
+_PIPELINE_COLUMNS = ("#", "deal · account / criteria 0-3", "rep", "stage", "amount", "close")
+_PIPELINE_KEPT = ("score", "flags")
+
+
+def _pipeline_table(
+    rows: list[list[Text]], width: int, step_column: bool
+) -> tuple[Table, list[int]]:
+    """The deals table sized to ``width``: the close date, then the rep, go before anything
+    else, the deal cell is cut with an ellipsis, the score and flags always stay.
+
+    Returns the table and the positions of the cells of a row it shows.
+    """
+    from kamcoach.cli.table_fit import column_fit, fit_widths
+
+    names = [*_PIPELINE_COLUMNS, *_PIPELINE_KEPT] + (["next step"] if step_column else [])
+    cut = {"deal · account / criteria 0-3": 22, "next step": 12}
+    fits = [
+        column_fit(
+            name,
+            "" if name.startswith("deal") else name,  # a long header never widens the deals
+            [line for r in rows for line in r[i].plain.split("\n")] or [""],
+            cut=name in cut,
+            floor=cut.get(name, 0),
+        )
+        for i, name in enumerate(names)
+    ]
+    # SIMPLE_HEAD: a blank edge each side less the padding left out there, and per column
+    # a padding each side and a blank rule.
+    widths = fit_widths(fits, width, overhead=-1, per_column=3, drop=("close", "rep"))
+    if "next step" in widths:
+        widths["next step"] = min(widths["next step"], 28)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    kept = [i for i, name in enumerate(names) if name in widths]
+    for i in kept:
+        table.add_column(
+            names[i],
+            justify="right" if names[i] in ("#", "amount", "score", "flags") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            width=widths[names[i]],
+        )
+    return table, kept
+
+
 def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: int | None) -> None:
     """The rich table view: exceptions first, then totals per owner and per stage."""
     out = console()
@@ -151,46 +194,33 @@ def print_pipeline_table(report: PipelineReport, playbooks: PlaybookSet, limit: 
     if left_out:
         out.print(Text(left_out, style="bold yellow"))
     shown = report.deals if not limit else report.deals[:limit]
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("#", justify="right", no_wrap=True, min_width=2)
-    table.add_column(
-        "deal · account / criteria 0-3",
-        overflow="ellipsis",
-        no_wrap=True,
-        min_width=16,
-        max_width=30,
-    )
-    table.add_column("rep", no_wrap=True, min_width=2)
-    table.add_column("stage", no_wrap=True, min_width=13)
-    table.add_column("amount", justify="right", no_wrap=True, min_width=9)
-    table.add_column("close", no_wrap=True, min_width=10)
-    table.add_column("score", justify="right", no_wrap=True, min_width=5)
-    table.add_column("flags", justify="right", no_wrap=True, min_width=5)
     # The next step gets its own column where the terminal has room for it; at
     # 80 columns it goes on a third line of the deal cell (only when one is set).
     step_column = out.width >= NEXT_STEP_COLUMN_WIDTH
-    if step_column:
-        table.add_column("next step", overflow="ellipsis", no_wrap=True, max_width=28)
+    rows: list[list[Text]] = []
     for d in shown:
         worst = max((_SEVERITY_RANK.get(f.severity, 0) for f in d.flags), default=0)
-        deal_cell = Text(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks))
+        deal_cell = plain(f"{d.name} · {d.account}\n").append_text(heat_strip(d, playbooks))
         if not step_column and d.next_step is not None:
             deal_cell.append("\n→ ").append_text(_next_step_cell(d, report))
-        cells: list[str | Text] = [
-            str(d.id),
+        cells: list[Text] = [
+            Text(str(d.id)),
             deal_cell,
             plain(_initials(d.owner)),
-            d.stage,
+            Text(d.stage),
             _amount_cell(d),
-            d.close_date.isoformat() if d.close_date else "",
-            "n/a" if d.score is None else f"{d.score:.0f}",
+            Text(d.close_date.isoformat() if d.close_date else ""),
+            Text("n/a" if d.score is None else f"{d.score:.0f}"),
             Text(str(len(d.flags)), style=_SEVERITY_STYLE.get(_SEVERITY_BY_RANK[worst], ""))
             if d.flags
             else Text("—", style="dim"),
         ]
         if step_column:
             cells.append(_next_step_cell(d, report))
-        table.add_row(*cells)
+        rows.append(cells)
+    table, kept = _pipeline_table(rows, out.width, step_column)
+    for cells in rows:
+        table.add_row(*[cells[i] for i in kept])
     out.print(table)
     flagged = [d for d in shown if d.flags]
     if flagged:
@@ -287,7 +317,8 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 
 @click.command()
 @click.option("--owner", help="Only this rep's deals (case-insensitive).")
-@click.option("--stage", type=click.Choice(STAGES), help="Only deals in this stage.")
+@mine_option()
+@click.option("--stage", type=StageType(STAGES), help="Only deals in this stage.")
 @click.option("--flag", type=click.Choice(FLAG_IDS), help="Only deals carrying this flag.")
 @click.option(
     "--forecast",
@@ -312,6 +343,7 @@ def _csv_rows(report: PipelineReport, playbooks: PlaybookSet) -> list[dict[str, 
 def pipeline(
     obj: Ctx,
     owner: str | None,
+    mine: bool,
     stage: str | None,
     flag: str | None,
     forecast: str | None,
@@ -336,9 +368,10 @@ def pipeline(
       kamcoach pipeline --owner "Camille Martin" --flag no_power
       kamcoach pipeline --format html -o review.html
       kamcoach pipeline --forecast commit --format csv
+      kamcoach pipeline --mine
     """
     _check_output(obj, output, force)
-    _check_owner(obj, owner)
+    owner = owner_filter(obj.db, owner, mine)
     config = load_flag_config()
     report = review_pipeline(
         obj.db, obj.playbooks, owner=owner, stage=stage, flag=flag, config=config, forecast=forecast
@@ -348,6 +381,9 @@ def pipeline(
         _write(
             json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", output, obj, force
         )
+    elif fmt == "jsonl":  # one deal a line, as in the json report's "deals"
+        lines = [json.dumps(d, ensure_ascii=False) + "\n" for d in report.to_dict()["deals"]]
+        _write("".join(lines), output, obj, force)
     elif fmt == "csv":
         chunks: list[str] = []
         render_rows(_csv_rows(report, obj.playbooks), "csv", out=chunks.append)
@@ -358,7 +394,7 @@ def pipeline(
         _write(render_html(report, obj.playbooks, limit=cap), output, obj, force)
     else:
         if output is not None:
-            raise InputError("--output needs --format json, csv, md or html")
+            raise InputError("--output needs --format json, jsonl, csv, md or html")
         print_pipeline_table(report, obj.playbooks, cap)
 
 
@@ -385,7 +421,7 @@ def pipeline(
     show_default=True,
     help="A criterion must be weak on at least this many deals to be a practice item.",
 )
-@format_option(("table", "json", "md", "html"))
+@format_option(REPORT_FORMATS)
 @pass_ctx
 def coach(
     obj: Ctx,
@@ -413,12 +449,18 @@ def coach(
     from kamcoach.review.coaching import coach as build
 
     _check_output(obj, output, force)
+    owner = _check_owner(obj, owner)
     reps = build(obj.db, obj.playbooks, owner, lang=lang, min_deals=min_deals)
     if owner and not reps:
         raise InputError(f"no open deals for owner {owner!r} (see `kamcoach deals list`)")
     if fmt == "json":
         text = json.dumps([r.to_dict() for r in reps], ensure_ascii=False, indent=2) + "\n"
         _write(text, output, obj, force)
+        return
+    if fmt in ("jsonl", "csv"):
+        chunks: list[str] = []
+        render_rows(_coaching_rows(reps), fmt, out=chunks.append)
+        _write("".join(chunks), output, obj, force)
         return
     if fmt == "md":
         _write(render_coaching_markdown(reps, lang, obj.playbooks.method), output, obj, force)
@@ -427,7 +469,7 @@ def coach(
         _write(render_coaching_html(reps, lang, obj.playbooks.method), output, obj, force)
         return
     if output is not None:
-        raise InputError("--output needs --format json, md or html")
+        raise InputError("--output needs --format json, jsonl, csv, md or html")
     out = console()
     for rep in reps:
         trend = rep.trend
@@ -474,6 +516,28 @@ def coach(
                 for q in g.questions:
                     when = phase_label(obj.playbooks.method, q.phase, rep_lang)
                     out.print(Text.assemble("  • ", (when, "dim"), ": ", q.text.get(rep_lang)))
+
+
+def _coaching_rows(reps: list[Any]) -> list[dict[str, Any]]:
+    """One row per rep, playbook and criterion: the coaching table flat, for a spreadsheet."""
+    return [
+        {
+            "owner": rep.owner,
+            "playbook": group.playbook,
+            "criterion": g.criterion,
+            "name": g.name,
+            "points_lost": round(g.points_lost, 1),
+            "weak": g.weak,
+            "missing": g.missing,
+            "deals": g.deals,
+            "average_previous": g.trend.previous,
+            "average_recent": g.trend.recent,
+            "practise": g in group.weakest,
+        }
+        for rep in reps
+        for group in rep.playbooks
+        for g in group.criteria
+    ]
 
 
 def register(group: click.Group) -> None:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.output import console, format_option, render_rows
+from kamcoach.cli.progress import Activity
 from kamcoach.playbooks.loader import load_playbooks
 from kamcoach.textsafe import plain
 
@@ -145,8 +146,9 @@ def check(folders: tuple[Path, ...]) -> None:
     from kamcoach.paths import playbooks_dir
 
     search = [playbooks_dir(), *folders] if folders else None
-    pset = load_playbooks(search)
-    _check_patterns(pset)
+    with Activity("checking playbooks and language patterns"):
+        pset = load_playbooks(search)
+        _check_patterns(pset)
     from kamcoach.team import load_team_settings
 
     team = load_team_settings(tuple(pset.playbooks))  # team.toml names a loaded playbook

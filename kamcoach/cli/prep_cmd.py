@@ -16,26 +16,19 @@ from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
 from kamcoach.cli.outfile import force_option
-from kamcoach.cli.output import console
+from kamcoach.cli.output import REPORT_FORMATS, console, format_option, render_rows
 from kamcoach.io.safe_write import check_output, database_files, write_atomic
 from kamcoach.textsafe import plain
 
 
 @click.command("prep")
 @click.argument("deal")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "md", "json"]),
-    default="table",
-    show_default=True,
-    help="table for reading, md to share (e-mail, wiki), json for scripts.",
-)
+@format_option(REPORT_FORMATS)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of the terminal (Markdown unless --format json).",
+    help="Write to this file instead of the terminal (Markdown unless --format says otherwise).",
 )
 @force_option()
 @click.option(
@@ -70,6 +63,7 @@ def prep(
     Example:
       kamcoach prep 12
       kamcoach prep 12 --format md --output prep-12.md
+      kamcoach prep "Acme renewal" --format html -o prep.html
     """
     from kamcoach.review.prep import (
         build_checklist,
@@ -84,10 +78,23 @@ def prep(
     db, playbooks = obj.db, obj.playbooks
     row = repo.get_deal(db, deal)
     if not no_analyse:
-        refresh_analysis(db, int(row["id"]), playbooks)
+        from kamcoach.cli.progress import Activity
+
+        with Activity(f"analysing the notes of #{row['id']}"):  # the model loads: seconds
+            refresh_analysis(db, int(row["id"]), playbooks)
     checklist = build_checklist(db, int(row["id"]), playbooks, lang=lang)
     if fmt == "json":
         text = json.dumps(asdict(checklist), ensure_ascii=False, indent=2, default=str) + "\n"
+    elif fmt in ("jsonl", "csv"):  # the gaps, one a row
+        from kamcoach.review.prep import checklist_rows
+
+        chunks: list[str] = []
+        render_rows(checklist_rows(checklist), fmt, out=chunks.append)
+        text = "".join(chunks)
+    elif fmt == "html":
+        from kamcoach.review.prep_html import checklist_html
+
+        text = checklist_html(checklist)
     elif fmt == "md" or output is not None:
         text = checklist_markdown(checklist)
     else:
@@ -146,28 +153,42 @@ def _print_table(checklist: object) -> None:
     if not c.items:
         out.print(plain(t("none")))
         return
-    table = Table(title=t("gaps"), header_style="bold", show_lines=True)
-    table.add_column("#")
-    for key in ("when", "criterion", "current", "ask", "confirm"):
-        table.add_column(t(key).lower())
+    # Fixed narrow columns and the question taking the rest: at 100 columns six equal
+    # columns wrapped each question over a dozen lines. Narrower, the meeting phase goes
+    # under the criterion and what to confirm under the question.
+    wide, medium = out.width >= 120, out.width >= 100
+    table = Table(title=t("gaps"), header_style="bold", show_lines=True, expand=True)
+    table.add_column("#", no_wrap=True, width=2)
+    if medium:
+        table.add_column(t("when").lower(), width=14)
+    table.add_column(t("criterion").lower(), width=14 if medium else 16)
+    table.add_column(t("current").lower(), width=16 if medium else 14)
+    table.add_column(t("ask").lower(), ratio=3)
+    if wide:
+        table.add_column(t("confirm").lower(), ratio=2)
     for i, it in enumerate(c.items, 1):
         ask = plain(it.question)
         if it.evidence:
             ask.append(f"\n{t('known')}: " + "; ".join(it.evidence), style="dim")
+        if not wide:
+            ask.append(f"\n{t('confirm')}: ", style="bold")
+            ask.append_text(plain(it.confirm))
         current = plain(
             f"{it.score}/3 {status_label(it.status, c.lang)}\n→ {it.target}/3 "
             f"({tiers.get(it.tier, it.tier)})"
         )
         if it.set_by:  # a person's score in force: whose, and why
             current.append(f"\n{it.set_by}", style="dim")
-        table.add_row(
-            str(i),
-            Text.assemble(it.phase_name, "\n", (it.timing, "dim")),
-            plain(it.name),
-            current,
-            ask,
-            plain(it.confirm),
-        )
+        when = Text.assemble(it.phase_name, "\n", (it.timing, "dim"))
+        cells: list[Text] = [Text(str(i))]
+        if medium:
+            cells += [when, plain(it.name)]
+        else:
+            cells.append(plain(it.name).append("\n").append_text(when))
+        cells += [current, ask]
+        if wide:
+            cells.append(plain(it.confirm))
+        table.add_row(*cells)
     out.print(table)
 
 

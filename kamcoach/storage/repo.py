@@ -100,6 +100,8 @@ def get_account(db: Database, ref: str | int) -> dict[str, Any]:
 def _find(db: Database, table: str, ref: str | int) -> dict[str, Any] | None:
     text = str(ref).strip()
     row_id = parse_id(ref)
+    if row_id is None and text.startswith("#"):
+        row_id = parse_id(text[1:])  # "#12", as errors and tables write ids
     if row_id is not None:
         row = _one(db, f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if row:
@@ -148,10 +150,18 @@ def row_to_opportunity(row: dict[str, Any]) -> Opportunity:
 
 
 def get_deal(db: Database, ref: str | int) -> dict[str, Any]:
-    """A deal row (with its account name) by id or exact name; NotFoundError otherwise."""
+    """A deal row (with its account name) by id or exact name; NotFoundError otherwise.
+
+    The error names the closest deals (:mod:`kamcoach.storage.lookup`), never picks one.
+    """
     row = _find(db, "opportunities", ref)
     if row is None:
-        raise NotFoundError(f"no deal with id or name {ref!r} (see `kamcoach deals list`)")
+        from kamcoach.storage.lookup import deal_hint
+
+        hint = deal_hint(db, ref)
+        raise NotFoundError(
+            f"no deal with id or name {ref!r}" + (hint if hint else " (see `kamcoach deals list`)")
+        )
     account = _one(db, "SELECT name FROM accounts WHERE id = ?", [row["account_id"]])
     row["account"] = account["name"] if account else None
     return row

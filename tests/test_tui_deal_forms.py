@@ -142,6 +142,31 @@ def test_new_deal_from_the_pipeline_is_stored_listed_and_opened(
     assert demo_db.execute("SELECT COUNT(*) FROM opportunities").fetchone()[0] == before + 1
 
 
+def test_new_deal_form_takes_config_defaults(
+    demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
+) -> None:
+    """config.toml [defaults] owner and playbook fill the form, as `kamcoach deals add`."""
+    from kamcoach.preferences import config_file
+
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text(
+        '[defaults]\nowner = "Julien Roche"\nplaybook = "bant"\n', encoding="utf-8"
+    )
+    app = new_app(demo_db, playbooks, tmp_path)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, DealForm)
+        assert form.query_one("#owner", Input).value == "Julien Roche"
+        assert form.query_one("#playbook", Select).value == "bant"
+        await pilot.press("escape")
+        await settle(pilot)
+
+    run(app, scenario)
+
+
 def test_new_deal_errors_stay_in_the_form_and_save_nothing(
     demo_db: Database, playbooks: PlaybookSet, tmp_path: Path
 ) -> None:

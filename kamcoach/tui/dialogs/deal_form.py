@@ -310,16 +310,21 @@ def team_default_playbook(app: KamcoachApp) -> str:
 
 
 def new_deal_form(app: KamcoachApp) -> DealForm:
-    """The empty form of the pipeline's "New deal", the owner set to the user."""
-    from kamcoach.preferences import load_user
+    """The empty form of the pipeline's "New deal": owner and playbook from config.toml
+    ``[defaults]`` (as ``kamcoach deals add``), else the user and the team default."""
+    from kamcoach.preferences import load_preferences
 
     try:
-        owner = load_user().name
+        prefs = load_preferences()
+        owner = prefs.default_owner or prefs.user.name
+        playbook = prefs.default_playbook
     except InputError:
-        owner = ""  # a broken config.toml: the user types the owner
+        owner, playbook = "", None  # a broken config.toml: the user types them
+    if playbook not in app.playbooks.playbooks:
+        playbook = team_default_playbook(app)
     return DealForm(
         "New deal",
-        DealFormValues(owner=owner, playbook=team_default_playbook(app)),
+        DealFormValues(owner=owner, playbook=playbook),
         playbooks=playbook_choices(app),
         save=lambda values: create_from_form(app, values),
         accounts=lambda: account_names(app),

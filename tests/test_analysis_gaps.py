@@ -189,6 +189,13 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
     ("fr", "Le client a signé chez Dupuis Industrie pour trois ans.", "competition"),
     ("fr", "Proxima propose -10% avec la maintenance incluse.", "competition"),
     ("fr", "Déjà équipés en logiciel de planning.", "competition"),
+    # a champion described, not always called one
+    ("en", "Priya is champion and the COO listens to her.", "champion"),
+    ("en", "The ops lead is a strong advocate for replacing the old tool.", "champion"),
+    ("en", "I'll push the CFO once I have your security answers.", "champion"),
+    ("en", "Ravi is trying to get us a slot with the steering committee.", "champion"),
+    ("fr", "Léa va pousser le DAF dès qu'elle a le chiffrage.", "champion"),
+    ("fr", "Marc essaie de nous obtenir un rendez-vous avec la direction.", "champion"),
 ]
 
 

@@ -519,3 +519,37 @@ def test_entity_regex_start_check_changes_no_match() -> None:
         expected = [(m.lastindex, m.start(), m.end()) for m in bare.finditer(text)]
         got = [(m.lastindex, m.start(), m.end()) for m in entities._REGEX.finditer(text)]
         assert got == expected, text
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "expected"),
+    [
+        ("problem", "en", "problems"),
+        ("delay", "en", "delays"),
+        ("bottleneck", "en", "bottlenecks"),
+        ("inefficiency", "en", "inefficiencies"),
+        ("backlog", "en", "backlogs"),
+        ("struggling", "en", None),
+        ("missed", "en", None),
+        ("errors", "en", None),
+        ("rupture", "fr", "ruptures"),
+        ("souci", "fr", "soucis"),
+        ("retards", "fr", None),
+        ("frustré", "fr", None),
+        ("roi", "en", None),
+    ],
+)
+def test_one_word_cues_match_their_plural(word: str, lang: str, expected: str | None) -> None:
+    from kamcoach.analysis.patterns import plural
+
+    assert plural(word, lang) == expected
+
+
+def test_a_plural_cue_is_evidence(playbooks: PlaybookSet) -> None:
+    """ "problem" in the cue list also reads "problems" (cues match written forms)."""
+    for lang, text in (
+        ("en", "They keep running into problems with double entries in the ERP."),
+        ("fr", "Des goulots partout dans l'atelier depuis la réorganisation."),
+    ):
+        result = analyze_text(text, playbooks=playbooks, lang=lang, playbook="meddpicc")
+        assert result.scores["identify_pain"].score >= 1, (text, result.scores["identify_pain"])

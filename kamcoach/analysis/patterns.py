@@ -55,14 +55,40 @@ PEOPLE_KINDS: dict[str, str] = {
 }
 
 
-def variants(phrase: str, lang: str, *, accents: bool = True) -> set[str]:
-    """The forms a phrase is matched in: lowercase, unaccented (French), both apostrophes.
+_NO_PLURAL_EN = ("s", "ed", "ing", "ly")
+_NO_PLURAL_FR = ("s", "x", "z", "é", "er", "ir", "ant")
+
+
+def plural(word: str, lang: str) -> str | None:
+    """The plural of a one-word cue ("problem" -> "problems", "rupture" -> "ruptures"),
+    or None when the word does not take one here (verb forms, adverbs, plurals already).
+
+    Cues are matched on the written form, so a list holding "problem" used to miss
+    "problems" in "we had problems with duplicates".
+    """
+    if not word.isalpha() or len(word) < 4:
+        return None
+    if lang == "fr":
+        return None if word.endswith(_NO_PLURAL_FR) else word + "s"
+    if word.endswith(_NO_PLURAL_EN):
+        return None
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
+
+
+def variants(phrase: str, lang: str, *, accents: bool = True, plurals: bool = False) -> set[str]:
+    """The forms a phrase is matched in: lowercase, unaccented (French), both apostrophes,
+    and with ``plurals`` the plural of a one-word phrase.
 
     ``accents=False`` keeps only the written form: "validé" without its accent
     is "valide" ("le DAF valide le budget"), a role, not a validation.
     """
     base = phrase.strip().lower()
     forms = {base}
+    many = plural(base, lang) if plurals and " " not in base else None
+    if many:
+        forms.add(many)
     if lang == "fr" and accents:
         forms.add(unaccent(base))
     for form in list(forms):
@@ -108,8 +134,13 @@ def _add_phrases(
     compiled: Compiled, nlp: Language, kind: str, cid: str | None, phrases: Iterable[str]
 ) -> None:
     accents = kind != "valid"
+    plurals = kind == "cue"  # a criterion's own words: "issue" and "issues" alike
     forms = sorted(
-        {form for p in phrases for form in variants(p, compiled.cue_lang, accents=accents)}
+        {
+            form
+            for p in phrases
+            for form in variants(p, compiled.cue_lang, accents=accents, plurals=plurals)
+        }
     )
     if not forms:
         return

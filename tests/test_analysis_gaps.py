@@ -187,7 +187,7 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
     ("en", "Northwind quoted them 20% below our list price.", "competition"),
     ("en", "We cannot match Northwind's price on a 3-year term.", "competition"),
     ("fr", "Le client a signé chez Dupuis Industrie pour trois ans.", "competition"),
-    ("fr", "Proxima propose -10% avec la maintenance incluse.", "competition"),
+    ("fr", "Proxima fait -10% sur la licence pour garder le client.", "competition"),
     ("fr", "Déjà équipés en logiciel de planning.", "competition"),
     # a champion described, not always called one
     ("en", "Priya is champion and the COO listens to her.", "champion"),
@@ -196,6 +196,12 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
     ("en", "Ravi is trying to get us a slot with the steering committee.", "champion"),
     ("fr", "Léa va pousser le DAF dès qu'elle a le chiffrage.", "champion"),
     ("fr", "Marc essaie de nous obtenir un rendez-vous avec la direction.", "champion"),
+    # the decision's steps written tersely: who approves, the last word, the date
+    ("en", "Champion on board, still needs CFO approval before the PO.", "decision_process"),
+    ("en", "Ops has the final say on anything touching the floor.", "decision_process"),
+    ("en", "Their vendor assessment comes first, then procurement.", "decision_process"),
+    ("fr", "Projet plateforme - budget 80K - décision octobre.", "decision_process"),
+    ("fr", "Chiffrage envoyé mardi, on attend la validation DG.", "decision_process"),
 ]
 
 

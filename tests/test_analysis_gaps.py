@@ -171,7 +171,7 @@ TEACHING: list[tuple[str, str, str]] = [
 STILL_EVIDENCE: list[tuple[str, str, str]] = [
     # a to-do still names people and dates; a customer's obligation is no to-do of ours; a figure makes ROI or a cycle a metric
     ("en", "Need to get to Dana, the CFO, who signs off anything over 50k.", "economic_buyer"),
-    ("en", "They need to present to the board in March.", "decision_process"),
+    ("en", "They need to take it to their board in March.", "decision_process"),
     (
         "fr",
         "Il faut relancer Paul, le DAF, qui valide tout achat au-delà de 50 k€.",
@@ -202,6 +202,15 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
     ("en", "Their vendor assessment comes first, then procurement.", "decision_process"),
     ("fr", "Projet plateforme - budget 80K - décision octobre.", "decision_process"),
     ("fr", "Chiffrage envoyé mardi, on attend la validation DG.", "decision_process"),
+    # dissatisfaction is pain: complaints, stock-outs, threats to leave
+    ("en", "Store managers are unhappy, shelves go out of stock twice a week.", "identify_pain"),
+    ("en", "The plant runs on workarounds since the last upgrade.", "identify_pain"),
+    ("fr", "La cheffe de rayon est mécontente du réassort.", "identify_pain"),
+    (
+        "fr",
+        "Le service client de leur prestataire est jugé médiocre, ils menacent de partir.",
+        "identify_pain",
+    ),
 ]
 
 

@@ -163,6 +163,10 @@ TEACHING: list[tuple[str, str, str]] = [
     ("en", "Expect a long sales cycle on this one, public sector.", "metrics"),
     ("fr", "Le DAF parle beaucoup de rentabilité et de ROI.", "metrics"),
     ("fr", "Cycle de vente long à prévoir, secteur public.", "metrics"),
+    # a step of the deal asked for is no need for a solution
+    ("en", "They need board approval for anything over 400k.", "need"),
+    ("en", "Need a signed quote by Friday to freeze the budget.", "need"),
+    ("fr", "Ils ont besoin de la validation du DG avant signature.", "need"),
     # a person or a pronoun offering something is no rival
     ("en", "She offered to send the org chart before Friday.", "competition"),
     ("fr", "Marie propose un rendez-vous mardi.", "competition"),
@@ -178,6 +182,7 @@ STILL_EVIDENCE: list[tuple[str, str, str]] = [
         "economic_buyer",
     ),
     ("en", "We need a tool that flags churn before renewals.", "need"),
+    ("fr", "Ils ont besoin d'un outil de planification.", "need"),
     ("en", "They expect the ROI within 9 months of go-live.", "metrics"),
     ("en", "Their sales cycle runs 95 days and they want it under 60.", "metrics"),
     ("fr", "ROI attendu en moins de 12 mois après le démarrage.", "metrics"),

@@ -690,6 +690,9 @@ class _Analyser:
             todo = bool(bucket.get("todo"))
             if todo:  # neither the rules nor the model read the rep's to-do as theirs
                 vetoed.update((seg, cid) for cid in TODO_CRITERIA)
+            needobj = bool(bucket.get("needobj"))
+            if needobj:  # "they need board approval": a step of the deal, not a need
+                vetoed.add((seg, "need"))
             cues = [(cid, s, e, False) for cid, s, e in bucket.get("cue", ())]
             cues += [(cid, s, e, True) for cid, s, e in bucket.get("cueq", ())]
             metric_cues = [doc[s:e].text.lower() for cid, s, e, _n in cues if cid == "metrics"]
@@ -731,9 +734,9 @@ class _Analyser:
                 if examples and _inside(doc[s].idx, examples):
                     vetoed.add((seg, cid))
                     continue  # a quoted example or a stage direction, not this deal
-                if todo and cid in TODO_CRITERIA:
+                if (todo and cid in TODO_CRITERIA) or (needobj and cid == "need"):
                     vetoed.add((seg, cid))
-                    continue  # "need to highlight ease of use": our to-do, not their need
+                    continue  # our to-do ("need to highlight ease of use"), or a deal step
                 if vendor and cid in vendor_criteria:
                     # The seller describing their own product is no evidence, but
                     # "we'd like to know your needs" still says the needs are unknown.

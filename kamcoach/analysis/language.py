@@ -42,6 +42,7 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "requirement_criteria",
     "request",
     "seller_actions",
+    "need_objects",
 )
 PEOPLE_KEYS: tuple[str, ...] = (
     "economic_buyer_titles",
@@ -66,12 +67,13 @@ OPTIONAL_KEYS = frozenset(
         "requirement_criteria",
         "request",
         "seller_actions",
+        "need_objects",
     }
 )
 
 
 #: Keys added after the first release: optional in team override files.
-LATER_KEYS = frozenset({"request", "seller_actions"})
+LATER_KEYS = frozenset({"request", "seller_actions", "need_objects"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,6 +232,16 @@ def compile_patterns(
         # "Need to get to the CFO", "we'll need to differentiate on ease of use", "il faut
         # relancer le DAF": the rep's own to-do, not the customer's need, criteria or plan.
         _add_tokens(compiled, "todo", None, _todo_patterns(cue_lang, actions))
+    objects = sorted({form for v in cues["need_objects"] for form in variants(v, cue_lang)})
+    if objects:
+        # "they need board approval", "need a signed quote", "il faut la validation du DG":
+        # a step of the deal asked for, not a solution the customer needs.
+        obj = {"LOWER": {"IN": [o for o in objects if " " not in o]}}
+        needs = ["need", "needs", "needed", "require", "requires", "required"]
+        if cue_lang == "fr":
+            needs = ["besoin", "faut", "faudra", "attendent", "attend", "exigent", "exige"]
+        skip = {"IS_PUNCT": False, "IS_ALPHA": True, "OP": "{0,3}"}
+        _add_tokens(compiled, "needobj", None, [[{"LOWER": {"IN": needs}}, skip, obj]])
     if cue_lang == "fr":
         # "n'avons qu'un budget": "ne ... que" means "only", not a negation.
         ne = {"LOWER": {"IN": ["ne", "n'", "n’"]}}

@@ -60,6 +60,7 @@ CONTEXT_HITS = frozenset(
         "teach",
         "vendor",
         "todo",
+        "needobj",
         "quote",
         "custspeech",
         "req",

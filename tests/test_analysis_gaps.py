@@ -163,6 +163,19 @@ TEACHING: list[tuple[str, str, str]] = [
     ("en", "Expect a long sales cycle on this one, public sector.", "metrics"),
     ("fr", "Le DAF parle beaucoup de rentabilité et de ROI.", "metrics"),
     ("fr", "Cycle de vente long à prévoir, secteur public.", "metrics"),
+    # metadata lines: who was in the room, the report's own date
+    (
+        "fr",
+        "Présents : Paul Girard (PDG), Inès Roy (achats)\nPoint sur le stock.",
+        "economic_buyer",
+    ),
+    (
+        "en",
+        "Attendees: Dana Ortiz (CFO), Lee Park (IT)\nWalked through the demo.",
+        "economic_buyer",
+    ),
+    ("fr", "Compte rendu de visite — Fromagerie Bel Air — 14 mars 2026", "timeline"),
+    ("en", "Meeting notes - Harbor Freightlines - 3 February 2026", "timeline"),
     # a step of the deal asked for is no need for a solution
     ("en", "They need board approval for anything over 400k.", "need"),
     ("en", "Need a signed quote by Friday to freeze the budget.", "need"),

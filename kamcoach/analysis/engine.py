@@ -203,6 +203,26 @@ EXAMPLE_RE = re.compile(
 #: Stage directions: a whole line in brackets, or *italic narration* in a transcript.
 NARRATION_RE = re.compile(r"^[ \t]*[(\[][^\n]*[)\]][ \t]*$|(?<![*\w])\*[^*\n]{3,200}\*(?!\*)", re.M)
 #: A line of generic advice ("Always map the decision process"), not a report.
+#: "Participants : Philippe Mercier (PDG), ...", "Attendees: Dana (CFO)": who was in the
+#: room, not who decides or who sells for us.
+ATTENDEES_RE = re.compile(
+    r"^\s*[-*•]?\s*(?:\*\*)?(?:participants?|interlocut(?:eur|rice)s?|pr[ée]sents?"
+    r"|attendees?|in attendance|contacts? rencontr[ée]s?)\s*(?:\*\*)?\s*:",
+    re.IGNORECASE,
+)
+#: "Compte rendu de visite — Dupont — 10 avril 2026", "Call notes - 12 March 2026": the
+#: report's own date, not when the customer wants to buy.
+REPORT_HEADER_RE = re.compile(
+    r"^\s*(?:#+\s*)?(?:compte[- ]rendu|cr|call notes?|meeting notes?|notes? de \w+"
+    r"|visit report|rapport de visite|rdv|r[ée]union|meeting|call)\b[^\n]{0,100}?"
+    r"(?:\d{1,2}(?:er)?\s+\w+\.?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\s*$",
+    re.IGNORECASE,
+)
+#: What each kind of metadata line can never evidence.
+METADATA_CRITERIA = (
+    (ATTENDEES_RE, frozenset({"economic_buyer", "authority", "champion"})),
+    (REPORT_HEADER_RE, frozenset({"timeline"})),
+)
 ADVICE_RE = re.compile(
     r"^[\W\d_]*(?:always|never forget|make sure|remember to|don't forget|do not forget|"
     r"toujours|pensez à|pensez a|n'oubliez pas|n’oubliez pas|veillez à|veillez a)\b",
@@ -883,6 +903,11 @@ class _Analyser:
                     if cid in model_criteria:
                         del rules[cid]
                 continue
+            for pattern, ruled_out in METADATA_CRITERIA:
+                if pattern.match(seg_text):
+                    for cid in ruled_out:
+                        rules.pop(cid, None)
+                        vetoed.add((seg, cid))
             kept: dict[str, _Item] = {
                 cid: item for cid, item in rules.items() if cid not in model_criteria
             }

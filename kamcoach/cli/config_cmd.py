@@ -15,7 +15,7 @@ import click
 from rich.text import Text
 
 from kamcoach.cli.context import Ctx, pass_ctx
-from kamcoach.cli.output import console
+from kamcoach.cli.output import console, format_option
 from kamcoach.errors import InputError
 
 
@@ -44,14 +44,7 @@ def path_() -> None:
 
 
 @config.command("show")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for reading; json for scripts.",
-)
+@format_option(("table", "json"))
 @pass_ctx
 def show(obj: Ctx, fmt: str) -> None:
     """Print the preferences in force and the file they come from, marking the defaults.
